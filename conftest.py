@@ -1,0 +1,68 @@
+"""pytest plugin: run the chapters (MyST-markdown Jupytext files) under nbval.
+
+nbval reads ``.ipynb`` files; here each ``notebooks/NN_*.md`` is read with jupytext and
+handed to nbval's collector, in lax mode (cells must run without error; outputs are not
+compared), each cell with a time limit. Kernels inherit this process's environment:
+the quick profile (unless ``NLPCOURSE_PROFILE`` says otherwise) and strict exercise checks.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parent
+CELL_TIMEOUT_S = 300
+
+os.environ.setdefault("NLPCOURSE_STRICT_CHECKS", "1")
+os.environ.setdefault("MPLBACKEND", "Agg")
+os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+
+collect_ignore_glob = ["notebooks/*.ipynb", "_build/*", "student/*"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    opt = config.option
+    if hasattr(opt, "nbval_cell_timeout"):
+        opt.nbval_cell_timeout = CELL_TIMEOUT_S
+        opt.nbval_current_env = True
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector):
+    if file_path.suffix == ".md" and file_path.parent == ROOT / "notebooks":
+        return JupytextNotebook.from_parent(parent, path=file_path)
+    return None
+
+
+try:
+    from nbval.plugin import IPyNbFile
+except ImportError:  # nbval missing: the notebooks cannot be collected
+    IPyNbFile = None
+
+if IPyNbFile is not None:
+    class JupytextNotebook(IPyNbFile):
+        """An nbval notebook read from a Jupytext text file, outputs not compared."""
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.compare_outputs = False
+
+        def collect(self):
+            import types
+
+            import jupytext
+            import nbval.plugin as plugin
+
+            notebook = jupytext.read(self.path)
+            real = plugin.nbformat
+            # nbval reads the file with nbformat.read before yielding its first cell
+            plugin.nbformat = types.SimpleNamespace(read=lambda *args, **kwargs: notebook)
+            cells = super().collect()
+            try:
+                first = next(cells, None)
+            finally:
+                plugin.nbformat = real
+            if first is not None:
+                yield first
+                yield from cells

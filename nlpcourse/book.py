@@ -1,0 +1,58 @@
+"""Build the course website: ``python -m nlpcourse.book`` (chapter 1, setup page).
+
+Runs ``jupyter-book build`` on the repository root, executing every chapter (in the quick
+profile unless ``NLPCOURSE_PROFILE`` says otherwise), with warnings as errors and plotly
+figures rendered for the web. ``--no-execute`` checks the book's structure without
+running any chapter.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def build_command(root: Path, config: Path | None = None) -> list[str]:
+    cmd = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()",
+           "build", str(root), "--all", "--warningiserror", "--nitpick",
+           "--keep-going"]
+    if config is not None:
+        cmd += ["--config", str(config)]
+    return cmd
+
+
+def no_execute_config(root: Path) -> Path:
+    """A copy of ``_config.yml`` with execution off (for a quick structural check)."""
+    import yaml
+    config = yaml.safe_load((root / "_config.yml").read_text())
+    config.setdefault("execute", {})["execute_notebooks"] = "off"
+    fd, path = tempfile.mkstemp(suffix=".yml", prefix="_config_noexec_", dir=root)
+    with os.fdopen(fd, "w") as f:
+        yaml.safe_dump(config, f)
+    return Path(path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Build the course website into _build/html.")
+    parser.add_argument("--no-execute", action="store_true", help="do not run the chapters")
+    parser.add_argument("--root", type=Path, default=ROOT, help="the book's root folder")
+    args = parser.parse_args(argv)
+    env = dict(os.environ)
+    env.setdefault("PLOTLY_RENDERER", "notebook_connected")
+    env.setdefault("NLPCOURSE_PROFILE", "quick")
+    env.setdefault("MPLBACKEND", "Agg")
+    config = no_execute_config(args.root) if args.no_execute else None
+    try:
+        return subprocess.call(build_command(args.root, config), env=env)
+    finally:
+        if config is not None:
+            config.unlink()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

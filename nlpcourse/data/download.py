@@ -1,0 +1,163 @@
+"""Find, download and verify data files; read archives safely (chapter 1).
+
+Resolution order for a :class:`~nlpcourse.data.manifest.DataSource`:
+
+1. ``$NLPCOURSE_DATA``: a local copy (archive or extracted folder), used offline and in CI;
+2. the cache, ``$NLPCOURSE_CACHE`` (default ``~/.cache/nlpcourse``);
+3. a download with a progress bar into a temporary file, verified by size and sha256,
+   then moved into the cache atomically; mirrors are tried in order.
+
+A file that fails verification is deleted, never cached.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from nlpcourse.data.manifest import DataSource, LocalCopy
+
+DATA_ENV = "NLPCOURSE_DATA"
+CACHE_ENV = "NLPCOURSE_CACHE"
+TIMEOUT_S = 10.0
+CHUNK = 1 << 20
+
+
+class DataError(RuntimeError):
+    """A data set could not be found, downloaded or verified."""
+
+
+def cache_dir() -> Path:
+    """``$NLPCOURSE_CACHE`` or ``~/.cache/nlpcourse``; created on first use."""
+    path = Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "nlpcourse").expanduser()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def data_dir() -> Path | None:
+    """``$NLPCOURSE_DATA`` as a path, or None. A set but missing folder is an error."""
+    value = os.environ.get(DATA_ENV)
+    if not value:
+        return None
+    path = Path(value).expanduser()
+    if not path.is_dir():
+        raise DataError(f"{DATA_ENV}={value!r} is not a folder: point it at a folder that holds "
+                        f"the course's data (e.g. imdb/aclImdb_texts.tar.xz) or unset it")
+    return path
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(CHUNK), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify(path: Path, size: int | None, sha256: str | None) -> None:
+    """Raise :class:`DataError` unless ``path`` has the expected size and sha256."""
+    actual_size = path.stat().st_size
+    if size is not None and actual_size != size:
+        raise DataError(f"{path} has {actual_size:,} bytes, expected {size:,} "
+                        f"(truncated or a different file): delete it and try again")
+    if sha256 is not None:
+        actual = sha256_of(path)
+        if actual != sha256:
+            raise DataError(f"{path} has sha256 {actual}, expected {sha256} "
+                            f"(corrupted or a different file): delete it and try again")
+
+
+def find_local_copy(source: DataSource) -> Path | None:
+    """The first local copy of ``source`` under ``$NLPCOURSE_DATA``, verified; or None."""
+    root = data_dir()
+    if root is None:
+        return None
+    for copy in source.local_copies:
+        path = root / copy.path
+        if path.is_dir():
+            return path
+        if path.is_file():
+            verify(path, copy.size, copy.sha256)
+            return path
+    return None
+
+
+def fetch(source: DataSource, *, progress: bool = True) -> Path:
+    """Path to a verified copy of ``source``: local copy, cache, or download (chapter 1)."""
+    local = find_local_copy(source)
+    if local is not None:
+        return local
+    target = cache_dir() / source.name / source.filename
+    if target.is_file():
+        if source.size is None or target.stat().st_size == source.size:
+            return target
+        target.unlink()  # a stale or foreign file: fetch it again
+    return download(source, target, progress=progress)
+
+
+def download(source: DataSource, target: Path, *, progress: bool = True) -> Path:
+    """Download ``source`` to ``target``: mirrors in order, verified, moved atomically."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    errors = []
+    for url in source.urls:
+        try:
+            _download_one(url, source, target, progress)
+            return target
+        except (OSError, urllib.error.URLError, DataError) as err:
+            errors.append(f"  {url}: {err}")
+    tried = "\n".join(errors)
+    raise DataError(
+        f"could not download {source.name!r} ({source.filename}); tried:\n{tried}\n"
+        f"Offline? Put a copy of {source.filename} (or one of: "
+        f"{', '.join(c.path for c in source.local_copies)}) in a folder and set "
+        f"{DATA_ENV}=<that folder>, or download {source.urls[0]} into {target.parent}.")
+
+
+def _download_one(url: str, source: DataSource, target: Path, progress: bool) -> None:
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{source.filename}.", suffix=".part", dir=target.parent)
+    tmp = Path(tmp_name)
+    try:
+        digest = hashlib.sha256()
+        request = urllib.request.Request(url, headers={"User-Agent": "nlpcourse"})
+        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(request, timeout=TIMEOUT_S) as resp:
+            total = int(resp.headers.get("Content-Length") or 0) or source.size
+            bar = _progress_bar(total, f"{source.filename}", progress)
+            try:
+                for block in iter(lambda: resp.read(CHUNK), b""):
+                    out.write(block)
+                    digest.update(block)
+                    bar.update(len(block))
+            finally:
+                bar.close()
+        size = tmp.stat().st_size
+        if source.size is not None and size != source.size:
+            raise DataError(f"got {size:,} bytes, expected {source.size:,} (truncated download)")
+        if source.sha256 is not None and digest.hexdigest() != source.sha256:
+            raise DataError(f"sha256 {digest.hexdigest()} != expected {source.sha256} (corrupted download)")
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def _progress_bar(total: int | None, desc: str, enabled: bool):
+    from tqdm.auto import tqdm
+    return tqdm(total=total or None, desc=desc, unit="B", unit_scale=True, unit_divisor=1024,
+                disable=not enabled)
+
+
+def copy_atomic(src: Path, target: Path) -> None:
+    """Copy a file into place so that a reader never sees half of it."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    os.close(fd)
+    try:
+        shutil.copyfile(src, tmp)
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)

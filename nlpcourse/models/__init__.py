@@ -1,0 +1,1 @@
+"""Models of the course, one readable file each."""

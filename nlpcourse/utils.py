@@ -1,0 +1,96 @@
+"""Small helpers every chapter uses: seeding, devices, timing, source display (chapter 1)."""
+from __future__ import annotations
+
+import inspect
+import os
+import random
+import time
+from typing import Any
+
+import numpy as np
+
+
+def set_seed(seed: int = 0) -> None:
+    """Seed Python, NumPy and (when imported) PyTorch and TensorFlow (chapter 1)."""
+    random.seed(seed)
+    np.random.seed(seed)
+    os.environ["PYTHONHASHSEED"] = str(seed)
+    import sys
+    if "torch" in sys.modules:
+        import torch
+        torch.manual_seed(seed)
+        if torch.cuda.is_available():
+            torch.cuda.manual_seed_all(seed)
+    if "tensorflow" in sys.modules or "keras" in sys.modules:
+        try:
+            import keras
+            keras.utils.set_random_seed(seed)
+        except ImportError:
+            pass
+
+
+def get_device(prefer: str | None = None) -> Any:
+    """The best available torch device: ``cuda``, then ``mps``, then ``cpu`` (chapter 1)."""
+    import torch
+    if prefer is not None:
+        return torch.device(prefer)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def count_params(model: Any, trainable_only: bool = True) -> int:
+    """Number of parameters of a PyTorch module or a Keras model (chapter 4)."""
+    if hasattr(model, "count_params"):  # Keras
+        if trainable_only:
+            return int(sum(np.prod(w.shape) for w in model.trainable_weights))
+        return int(model.count_params())
+    params = model.parameters()
+    return int(sum(p.numel() for p in params if p.requires_grad or not trainable_only))
+
+
+class Timer:
+    """Wall-clock timer, as a context manager or with start/stop (chapter 1).
+
+    >>> with Timer() as t:
+    ...     _ = sum(range(1000))
+    >>> t.elapsed >= 0
+    True
+    """
+
+    def __init__(self) -> None:
+        self.elapsed = 0.0
+        self._start: float | None = None
+
+    def start(self) -> "Timer":
+        self._start = time.perf_counter()
+        return self
+
+    def stop(self) -> float:
+        if self._start is None:
+            raise RuntimeError("Timer.stop() called before Timer.start()")
+        self.elapsed = time.perf_counter() - self._start
+        self._start = None
+        return self.elapsed
+
+    def __enter__(self) -> "Timer":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        return f"Timer(elapsed={self.elapsed:.3f}s)"
+
+
+def show_source(obj: Any) -> Any:
+    """Display the source code of a package object, highlighted in a notebook (chapter 1)."""
+    source = inspect.getsource(obj)
+    try:
+        from IPython.display import Markdown
+    except ImportError:
+        print(source)
+        return None
+    return Markdown(f"```python\n{source}\n```")

@@ -1,0 +1,99 @@
+"""Plots used across the course: matplotlib for static figures, plotly for interactive ones.
+
+Each function returns its figure so a notebook can show or save it.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+
+def _plt():
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def plot_zipf(counts: Sequence[int] | np.ndarray, ax=None, label: str = "IMDB"):
+    """Rank-frequency plot on log-log axes with the fitted Zipf exponent (chapter 1)."""
+    plt = _plt()
+    freqs = np.sort(np.asarray(counts, dtype=float))[::-1]
+    if freqs.size == 0 or freqs[0] <= 0:
+        raise ValueError("plot_zipf needs at least one positive count")
+    ranks = np.arange(1, len(freqs) + 1)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5.5, 4))
+    ax.loglog(ranks, freqs, ".", ms=2, label=label)
+    top = slice(0, min(len(freqs), 10_000))
+    slope, intercept = np.polyfit(np.log(ranks[top]), np.log(freqs[top]), 1)
+    ax.loglog(ranks, np.exp(intercept) * ranks ** slope, "--", color="k", lw=1,
+              label=f"fit: frequency ∝ rank^{slope:.2f}")
+    ax.set(xlabel="rank", ylabel="frequency", title="Zipf's law")
+    ax.legend()
+    return ax.figure
+
+
+def plot_confusion_matrix(y_true, y_pred, labels: Sequence[str] = ("negative", "positive"), ax=None,
+                          title: str = "Confusion matrix"):
+    """Counts of (true, predicted) label pairs as an annotated heatmap (chapter 1)."""
+    from sklearn.metrics import confusion_matrix
+    plt = _plt()
+    cm = confusion_matrix(y_true, y_pred)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(3.8, 3.4))
+    ax.imshow(cm, cmap="Blues")
+    for (i, j), v in np.ndenumerate(cm):
+        ax.text(j, i, f"{v}", ha="center", va="center", color="white" if v > cm.max() / 2 else "black")
+    ax.set(xticks=range(len(labels)), yticks=range(len(labels)), xticklabels=labels,
+           yticklabels=labels, xlabel="predicted", ylabel="true", title=title)
+    return ax.figure
+
+
+def plot_top_features(names: Sequence[str], weights: np.ndarray, k: int = 15, ax=None,
+                      title: str = "Most positive and negative features"):
+    """The k most negative and k most positive weights of a linear model, as bars (chapter 1)."""
+    plt = _plt()
+    names, weights = np.asarray(names, dtype=object), np.asarray(weights, dtype=float).ravel()
+    if len(names) != len(weights):
+        raise ValueError(f"{len(names)} names but {len(weights)} weights")
+    order = np.argsort(weights)
+    chosen = np.concatenate([order[:k], order[-k:]])
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 0.22 * len(chosen) + 1))
+    colors = ["#c0392b" if w < 0 else "#2471a3" for w in weights[chosen]]
+    ax.barh(range(len(chosen)), weights[chosen], color=colors)
+    ax.set_yticks(range(len(chosen)), names[chosen], fontsize=8)
+    ax.axvline(0, color="k", lw=0.5)
+    ax.set(xlabel="weight", title=title)
+    return ax.figure
+
+
+def plot_length_histogram(lengths_by_group: dict[str, np.ndarray], ax=None, bins: int = 60,
+                          clip: float = 0.99, xlabel: str = "tokens per review"):
+    """Overlaid histograms of document lengths, one per group (chapter 1)."""
+    plt = _plt()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.5))
+    upper = np.quantile(np.concatenate(list(lengths_by_group.values())), clip)
+    for name, lengths in lengths_by_group.items():
+        ax.hist(np.minimum(lengths, upper), bins=bins, alpha=0.5, label=f"{name} (median {np.median(lengths):.0f})")
+    ax.set(xlabel=xlabel, ylabel="reviews", title="Review lengths")
+    ax.legend()
+    return ax.figure
+
+
+def scatter_terms(terms: Sequence[str], x: np.ndarray, y: np.ndarray, color: np.ndarray | None = None,
+                  x_label: str = "x", y_label: str = "y", title: str = "", log_x: bool = False):
+    """An interactive plotly scatter of terms with hover labels (chapters 1-2)."""
+    import plotly.graph_objects as go
+    fig = go.Figure(go.Scattergl(
+        x=x, y=y, mode="markers", text=list(terms),
+        hovertemplate="<b>%{text}</b><br>" + x_label + ": %{x}<br>" + y_label + ": %{y:.2f}<extra></extra>",
+        marker=dict(size=5, color=color if color is not None else y, colorscale="RdBu", opacity=0.7,
+                    showscale=color is None),
+    ))
+    fig.update_layout(title=title, xaxis_title=x_label, yaxis_title=y_label, height=450,
+                      margin=dict(l=40, r=20, t=50, b=40), template="plotly_white")
+    if log_x:
+        fig.update_xaxes(type="log")
+    return fig

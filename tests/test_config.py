@@ -1,0 +1,53 @@
+import dataclasses
+
+import pytest
+
+from nlpcourse.config import PROFILES, RunConfig, get_config
+
+
+def test_profiles_differ_in_scale():
+    quick, full = get_config("quick"), get_config("full")
+    assert quick.train_size == 2000 and quick.test_size == 1000
+    assert full.train_size is None and full.test_size is None
+    assert quick.choose(quick=1, full=2) == 1 and full.choose(quick=1, full=2) == 2
+
+
+def test_profile_from_environment(monkeypatch):
+    monkeypatch.setenv("NLPCOURSE_PROFILE", "FULL")
+    assert get_config().profile == "full"
+    monkeypatch.setenv("NLPCOURSE_PROFILE", "quick")
+    assert get_config().profile == "quick"
+
+
+def test_default_profile_follows_cuda(monkeypatch):
+    import nlpcourse.config as config
+    monkeypatch.delenv("NLPCOURSE_PROFILE", raising=False)
+    monkeypatch.setattr(config, "_cuda_available", lambda: True)
+    assert get_config().profile == "full"
+    monkeypatch.setattr(config, "_cuda_available", lambda: False)
+    assert get_config().profile == "quick"
+
+
+def test_unknown_profile_lists_valid_ones(monkeypatch):
+    with pytest.raises(ValueError, match="full, quick"):
+        get_config("medium")
+    monkeypatch.setenv("NLPCOURSE_PROFILE", "gpu")
+    with pytest.raises(ValueError, match="NLPCOURSE_PROFILE"):
+        get_config()
+
+
+def test_seed_override_and_bad_seed(monkeypatch):
+    assert get_config("quick", seed=7).seed == 7
+    monkeypatch.setenv("NLPCOURSE_SEED", "3")
+    assert get_config("quick").seed == 3
+    monkeypatch.setenv("NLPCOURSE_SEED", "three")
+    with pytest.raises(ValueError, match="NLPCOURSE_SEED must be an integer"):
+        get_config("quick")
+
+
+def test_config_is_frozen():
+    cfg = PROFILES["quick"]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        cfg.epochs = 99
+    assert cfg.replace(epochs=5).epochs == 5 and cfg.epochs != 5
+    assert isinstance(cfg, RunConfig)

@@ -1,0 +1,119 @@
+"""Downloads against a local HTTP server on 127.0.0.1: progress, checksums, mirrors, offline."""
+from __future__ import annotations
+
+import hashlib
+import http.server
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from nlpcourse.data import DataError, DataSource, LocalCopy, fetch
+
+PAYLOAD = b"review text " * 50_000  # 600 kB
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    routes: dict[str, bytes] = {}
+    hits: list[str] = []
+
+    def do_GET(self):
+        self.hits.append(self.path)
+        body = self.routes.get(self.path)
+        if body is None:
+            self.send_error(404)
+            return
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def server():
+    _Handler.routes, _Handler.hits = {}, []
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}", _Handler
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def _source(urls, payload=PAYLOAD, **kwargs) -> DataSource:
+    return DataSource(name="toy", filename="toy.tar.gz", urls=tuple(urls), size=len(payload),
+                      sha256=hashlib.sha256(payload).hexdigest(), **kwargs)
+
+
+def test_download_verifies_and_caches(server, tmp_cache, capsys):
+    base, handler = server
+    handler.routes["/toy.tar.gz"] = PAYLOAD
+    path = fetch(_source([f"{base}/toy.tar.gz"]))
+    assert path == tmp_cache / "toy" / "toy.tar.gz" and path.read_bytes() == PAYLOAD
+    assert "toy.tar.gz" in capsys.readouterr().err  # the progress bar
+    assert not list(path.parent.glob("*.part"))
+    fetch(_source([f"{base}/toy.tar.gz"]))  # second call: from the cache
+    assert handler.hits == ["/toy.tar.gz"]
+
+
+def test_mirror_fallback(server, tmp_cache):
+    base, handler = server
+    handler.routes["/mirror/toy.tar.gz"] = PAYLOAD
+    path = fetch(_source([f"{base}/missing/toy.tar.gz", f"{base}/mirror/toy.tar.gz"]), progress=False)
+    assert path.read_bytes() == PAYLOAD
+    assert handler.hits == ["/missing/toy.tar.gz", "/mirror/toy.tar.gz"]
+
+
+@pytest.mark.parametrize("body, reason", [(PAYLOAD[:-10] + b"x" * 10, "sha256"),
+                                          (PAYLOAD[: len(PAYLOAD) // 2], "truncated")])
+def test_corrupted_or_truncated_download_is_never_cached(server, tmp_cache, body, reason):
+    base, handler = server
+    handler.routes["/toy.tar.gz"] = body
+    with pytest.raises(DataError, match=reason):
+        fetch(_source([f"{base}/toy.tar.gz"]), progress=False)
+    assert not any(p.is_file() for p in tmp_cache.rglob("*")), "nothing may be left in the cache"
+
+
+def test_offline_fails_fast_naming_url_and_data_env(tmp_cache):
+    with socket.socket() as s:  # a port with nothing listening
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/toy.tar.gz"
+    start = time.perf_counter()
+    with pytest.raises(DataError) as err:
+        fetch(_source([url]), progress=False)
+    assert time.perf_counter() - start < 5
+    assert url in str(err.value) and "NLPCOURSE_DATA" in str(err.value)
+
+
+def test_local_copy_is_used_and_verified(tmp_path, monkeypatch, tmp_cache):
+    monkeypatch.setenv("NLPCOURSE_DATA", str(tmp_path))
+    (tmp_path / "toy").mkdir()
+    (tmp_path / "toy" / "copy.tar.xz").write_bytes(PAYLOAD)
+    digest = hashlib.sha256(PAYLOAD).hexdigest()
+    good = _source(["http://127.0.0.1:9/never"], local_copies=(LocalCopy("toy/copy.tar.xz", len(PAYLOAD), digest),))
+    assert fetch(good) == tmp_path / "toy" / "copy.tar.xz"
+    bad = _source(["http://127.0.0.1:9/never"], local_copies=(LocalCopy("toy/copy.tar.xz", len(PAYLOAD), "0" * 64),))
+    with pytest.raises(DataError, match="sha256"):
+        fetch(bad)
+
+
+def test_data_env_must_be_a_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("NLPCOURSE_DATA", str(tmp_path / "nope"))
+    with pytest.raises(DataError, match="NLPCOURSE_DATA=.* is not a folder"):
+        fetch(_source(["http://127.0.0.1:9/never"]))
+
+
+def test_manifest_entries_are_complete():
+    from nlpcourse.data import MANIFEST, get_source
+    imdb = get_source("imdb")
+    assert imdb.size == 84_125_825 and imdb.sha256.startswith("c40f74a1") and len(imdb.urls) == 2
+    for source in MANIFEST.values():
+        assert source.urls and source.local_copies and source.description
+    with pytest.raises(KeyError, match="known: fra-eng, imdb"):
+        get_source("imbd")

@@ -1,0 +1,56 @@
+import random
+import time
+
+import numpy as np
+import pytest
+
+import nlpcourse
+from nlpcourse.utils import Timer, count_params, get_device, set_seed, show_source
+
+
+def test_set_seed_repeats_python_numpy_and_torch():
+    torch = pytest.importorskip("torch")
+    draws = []
+    for _ in range(2):
+        set_seed(123)
+        draws.append((random.random(), np.random.rand(), torch.rand(1).item()))
+    assert draws[0] == draws[1]
+    set_seed(124)
+    assert (random.random(), np.random.rand(), torch.rand(1).item()) != draws[0]
+
+
+def test_timer_measures_and_rejects_misuse():
+    with Timer() as t:
+        time.sleep(0.01)
+    assert t.elapsed >= 0.01
+    with pytest.raises(RuntimeError, match="before Timer.start"):
+        Timer().stop()
+
+
+def test_count_params_and_device():
+    torch = pytest.importorskip("torch")
+    model = torch.nn.Linear(3, 2)
+    assert count_params(model) == 8
+    model.bias.requires_grad_(False)
+    assert count_params(model) == 6 and count_params(model, trainable_only=False) == 8
+    assert get_device().type in {"cpu", "cuda", "mps"}
+    assert get_device("cpu").type == "cpu"
+
+
+def test_show_source_returns_the_code():
+    out = show_source(set_seed)
+    assert "def set_seed" in getattr(out, "data", "")
+
+
+def test_setup_prints_profile_device_and_seed(capsys, monkeypatch):
+    monkeypatch.setenv("NLPCOURSE_PROFILE", "quick")
+    cfg = nlpcourse.setup(seed=5)
+    line = capsys.readouterr().out
+    assert cfg.seed == 5 and "profile=quick" in line and "seed=5" in line and "device=" in line
+
+
+def test_import_is_cheap():
+    import subprocess
+    import sys
+    code = "import sys, nlpcourse; print(any(m in sys.modules for m in ('torch', 'tensorflow', 'transformers', 'sklearn')))"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
