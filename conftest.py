@@ -18,7 +18,6 @@ CELL_TIMEOUT_S = 300
 os.environ.setdefault("NLPCOURSE_STRICT_CHECKS", "1")
 # notebook kernels import the package of this checkout, whatever copy pip installed
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
-os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
 
 collect_ignore_glob = ["notebooks/*.ipynb", "_build/*", "student/*"]

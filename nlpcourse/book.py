@@ -43,9 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--root", type=Path, default=ROOT, help="the book's root folder")
     args = parser.parse_args(argv)
     env = dict(os.environ)
-    env.setdefault("PLOTLY_RENDERER", "notebook_connected")
+    env.setdefault("PLOTLY_RENDERER", "notebook_connected")  # for any figure shown before setup()
+    env.setdefault("NLPCOURSE_WEB", "1")  # setup() then picks a renderer made for the site
     env.setdefault("NLPCOURSE_PROFILE", "quick")
-    env.setdefault("MPLBACKEND", "Agg")
     config = no_execute_config(args.root) if args.no_execute else None
     try:
         return subprocess.call(build_command(args.root, config), env=env)

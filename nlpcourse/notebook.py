@@ -25,17 +25,34 @@ def describe_hardware() -> str:
     return f"CPU ({os.cpu_count()} cores, {platform.machine()})"
 
 
+WEB_ENV = "NLPCOURSE_WEB"
+
+
+def use_web_plotly_renderer() -> None:
+    """Render plotly figures for the website: plotly.js from its CDN, no MathJax of its own.
+
+    Plotly's notebook renderers also load a second MathJax, which fights with the one the
+    site already has; this renderer leaves it out. ``python -m nlpcourse.book`` turns it on.
+    """
+    import plotly.io as pio
+    from plotly.io.base_renderers import MimetypeRenderer
+
+    class WebRenderer(MimetypeRenderer):
+        def to_mimebundle(self, fig_dict):
+            html = pio.to_html(fig_dict, include_plotlyjs="cdn", include_mathjax=False,
+                               full_html=False, default_width="100%", default_height=480)
+            return {"text/html": html}
+
+    pio.renderers["nlpcourse_web"] = WebRenderer()
+    pio.renderers.default = "nlpcourse_web"
+
+
 def setup(seed: int | None = None, profile: str | None = None) -> RunConfig:
     """Seed everything and print profile, device and seed; returns the :class:`RunConfig`."""
     cfg = get_config(profile, seed=seed)
     set_seed(cfg.seed)
-    try:  # the website shows plotly figures; PLOTLY_RENDERER picks how
-        import plotly.io as pio
-        renderer = os.environ.get("PLOTLY_RENDERER")
-        if renderer:
-            pio.renderers.default = renderer
-    except ImportError:
-        pass
-    where = "Colab" if in_colab() else platform.node() or "local"
+    if os.environ.get(WEB_ENV) == "1":
+        use_web_plotly_renderer()
+    where = "Colab" if in_colab() else platform.system()
     print(f"nlpcourse profile={cfg.profile} seed={cfg.seed} device={describe_hardware()} on {where}")
     return cfg

@@ -54,3 +54,17 @@ def test_import_is_cheap():
     import sys
     code = "import sys, nlpcourse; print(any(m in sys.modules for m in ('torch', 'tensorflow', 'transformers', 'sklearn')))"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
+
+
+def test_web_renderer_embeds_plotly_without_a_second_mathjax(monkeypatch, capsys):
+    import plotly.graph_objects as go
+    import plotly.io as pio
+    monkeypatch.setenv("NLPCOURSE_WEB", "1")
+    before = pio.renderers.default
+    try:
+        nlpcourse.setup(seed=0)
+        assert pio.renderers.default == "nlpcourse_web"
+        html = pio.renderers["nlpcourse_web"].to_mimebundle(go.Figure(go.Bar(y=[1])).to_dict())["text/html"]
+        assert "cdn.plot.ly" in html and "mathjax/" not in html.lower() and "tex-svg" not in html
+    finally:
+        pio.renderers.default = before
