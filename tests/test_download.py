@@ -12,7 +12,22 @@ import pytest
 
 from nlpcourse.data import DataError, DataSource, LocalCopy, fetch
 
-PAYLOAD = b"review text " * 50_000  # 600 kB
+def _tar_gz() -> bytes:
+    """A small real archive, like the ones the course downloads."""
+    import io
+    import os
+    import tarfile
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        for i in range(3):
+            data = os.urandom(200_000)  # incompressible: the download takes several chunks
+            info = tarfile.TarInfo(f"toy/train/pos/{i}_9.txt")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+PAYLOAD = _tar_gz()
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
@@ -55,6 +70,8 @@ def test_download_verifies_and_caches(server, tmp_cache, capsys):
     handler.routes["/toy.tar.gz"] = PAYLOAD
     path = fetch(_source([f"{base}/toy.tar.gz"]))
     assert path == tmp_cache / "toy" / "toy.tar.gz" and path.read_bytes() == PAYLOAD
+    from nlpcourse.data.archive import iter_archive
+    assert [name for name, _ in iter_archive(path)] == [f"toy/train/pos/{i}_9.txt" for i in range(3)]
     assert "toy.tar.gz" in capsys.readouterr().err  # the progress bar
     assert not list(path.parent.glob("*.part"))
     fetch(_source([f"{base}/toy.tar.gz"]))  # second call: from the cache
