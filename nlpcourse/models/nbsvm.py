@@ -18,15 +18,17 @@ class NBSVM(ClassifierMixin, BaseEstimator):
     """Naive-Bayes-scaled linear SVM for two classes, scikit-learn style (chapter 1).
 
     Learned state: ``r_`` (log-count ratios), ``coef_``, ``intercept_``, ``classes_``.
+    ``random_state`` seeds the SVM solver's coordinate order, so results repeat exactly.
     """
 
     def __init__(self, alpha: float = 1.0, C: float = 1.0, beta: float = 0.25,
-                 binarize: bool = True, max_iter: int = 10_000) -> None:
+                 binarize: bool = True, max_iter: int = 10_000, random_state: int | None = 0) -> None:
         self.alpha = alpha
         self.C = C
         self.beta = beta
         self.binarize = binarize
         self.max_iter = max_iter
+        self.random_state = random_state
 
     def _features(self, X) -> sp.csr_matrix:
         X = sp.csr_matrix(X, dtype=np.float64)
@@ -52,7 +54,8 @@ class NBSVM(ClassifierMixin, BaseEstimator):
         p = self.alpha + np.asarray(X[positive].sum(axis=0)).ravel()
         q = self.alpha + np.asarray(X[~positive].sum(axis=0)).ravel()
         self.r_ = np.log((p / p.sum()) / (q / q.sum()))
-        svm = LinearSVC(C=self.C, loss="squared_hinge", max_iter=self.max_iter)
+        svm = LinearSVC(C=self.C, loss="squared_hinge", max_iter=self.max_iter,
+                        random_state=self.random_state)
         svm.fit(X.multiply(self.r_).tocsr(), positive.astype(int))
         w = svm.coef_.ravel()
         w = (1 - self.beta) * np.abs(w).mean() + self.beta * w
