@@ -142,5 +142,7 @@ def test_bad_parameters_and_inputs_raise_clear_errors():
         Word2Vec(min_count=1).fit(["plain strings are not token lists"])
     with pytest.raises(ValueError, match="min_count"):
         Word2Vec(min_count=10_000).fit(sentences)
+    with pytest.raises(ValueError, match="no training pairs"):
+        Word2Vec(min_count=1).fit([["alone"], ["single"], ["alone"]])
     with pytest.raises(ValueError, match="2 words but 1 vectors"):
         keyed_vectors(["a", "b"], np.zeros((1, 3)))

@@ -27,10 +27,9 @@ class Word2Vec:
     (centre, context) pairs for skip-gram and centre words for CBOW; ``num_threads`` sets
     PyTorch's CPU threads while training (``None``: leave it; one thread, the default, is
     the fastest for these small operations and exactly reproducible for a given ``seed``).
-    Each chunk of the corpus draws its randomness from ``(seed, epoch, chunk)``.
-    After :meth:`fit`: ``wv`` (gensim
-    ``KeyedVectors``), ``loss_history_`` (mean loss per chunk), ``train_seconds_`` and
-    ``words_per_second_`` (corpus words times epochs per second).
+    Each chunk of the corpus draws its randomness from ``(seed, epoch, chunk)``. After
+    :meth:`fit`: ``wv`` (gensim ``KeyedVectors``), ``loss_history_`` (mean loss per chunk),
+    ``train_seconds_`` and ``words_per_second_`` (corpus words times epochs per second).
     """
 
     def __init__(self, vector_size: int = 100, window: int = 5, negative: int = 5, sample: float = 1e-3,
@@ -88,11 +87,15 @@ class Word2Vec:
                 span = (done / (self.epochs * len(corpus)), (done + len(ids)) / (self.epochs * len(corpus)))
                 tasks.append((ids, sentence_of, span, (self.seed, epoch, number)))
                 done += len(ids)
-        self.loss_history_ = [self._train_chunk(W_in, W_out, *task) for task in tasks]
+        results = [self._train_chunk(W_in, W_out, *task) for task in tasks]
+        self.loss_history_ = [loss / n for loss, n in results if n]
+        if not self.loss_history_:
+            raise ValueError("no training pairs: the sentences need at least two known words each "
+                             "(lower min_count or pass longer sentences)")
         return W_in.cpu().numpy()
 
-    def _train_chunk(self, W_in, W_out, ids, sentence_of, span, seed) -> float:
-        """Subsample a chunk, form its window pairs and take SGD steps; returns the mean loss."""
+    def _train_chunk(self, W_in, W_out, ids, sentence_of, span, seed) -> tuple[float, int]:
+        """Subsample a chunk, form its window pairs and take SGD steps; returns (summed loss, examples)."""
         rng = np.random.default_rng(seed)
         kept, kept_sentence = subsample(ids, sentence_of, self._keep, rng)
         centres, contexts = window_pairs(kept_sentence, self.window, rng, sort=not self.sg)
@@ -106,7 +109,7 @@ class Word2Vec:
             batch_loss, batch_examples = step(W_in, W_out, kept[centres[a:b]], kept[contexts[a:b]],
                                               centres[a:b], negatives, lr)
             loss, n_examples = loss + batch_loss, n_examples + batch_examples
-        return loss / n_examples if n_examples else float("nan")
+        return loss, n_examples
 
 
 def _batches(centres: np.ndarray, batch_size: int, by_centre: bool) -> list[tuple[int, int]]:
