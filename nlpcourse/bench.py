@@ -1,4 +1,4 @@
-"""Benchmarks: ``python -m nlpcourse.bench tfidf`` prints numbers and ratios (chapter 1).
+"""Benchmarks: ``python -m nlpcourse.bench tfidf|word2vec`` prints numbers and ratios (chapters 1-2).
 
 Timings are ratios against a reference run in the same process (scikit-learn), taken
 alternately and repeated, so a noisy machine affects both sides alike. ``--out`` also
@@ -62,11 +62,18 @@ def bench_tfidf(n_train: int | None, repeats: int, skip_accuracy: bool) -> dict:
 
 
 def environment() -> dict:
+    import os
+
     import numpy
     import sklearn
-    return {"python": platform.python_version(), "machine": platform.machine(),
+    return {"python": platform.python_version(), "machine": platform.machine(), "cpus": os.cpu_count(),
             "processor": platform.processor(), "numpy": numpy.__version__, "sklearn": sklearn.__version__,
             "date": dt.datetime.now().isoformat(timespec="seconds")}
+
+
+def _default_devices() -> list[str]:
+    import torch
+    return ["cpu", "cuda"] if torch.cuda.is_available() else ["cpu"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -77,8 +84,26 @@ def main(argv: list[str] | None = None) -> int:
     tfidf.add_argument("--repeats", type=int, default=2)
     tfidf.add_argument("--skip-accuracy", action="store_true")
     tfidf.add_argument("--out", type=Path, default=None, help="write the figures as JSON to this file")
+    w2v = sub.add_parser("word2vec", help="our word2vec against gensim's: words/s and quality")
+    w2v.add_argument("--reviews", type=int, default=None, help="IMDB train+unsup reviews (default: all 75,000)")
+    w2v.add_argument("--epochs", type=int, default=5)
+    w2v.add_argument("--cbow", action="store_true", help="CBOW instead of skip-gram")
+    w2v.add_argument("--threads", type=int, default=1, help="PyTorch CPU threads for ours (1 is fastest)")
+    w2v.add_argument("--workers", type=int, default=2, help="gensim worker threads")
+    w2v.add_argument("--batch-size", type=int, default=512)
+    w2v.add_argument("--repeats", type=int, default=1)
+    w2v.add_argument("--device", action="append", default=None,
+                     help="device(s) for ours, repeatable (default: cpu, plus cuda when present)")
+    w2v.add_argument("--out", type=Path, default=None, help="write the figures as JSON to this file")
     args = parser.parse_args(argv)
-    report = bench_tfidf(args.n, args.repeats, args.skip_accuracy) | {"environment": environment()}
+    if args.benchmark == "word2vec":
+        from nlpcourse.benchmarks.word2vec import bench_word2vec
+        devices = args.device or _default_devices()
+        report = bench_word2vec(args.reviews, args.epochs, 0 if args.cbow else 1, args.threads, args.workers,
+                                args.repeats, devices, args.batch_size)
+    else:
+        report = bench_tfidf(args.n, args.repeats, args.skip_accuracy)
+    report |= {"environment": environment()}
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(report, indent=2, default=str))

@@ -97,3 +97,57 @@ def scatter_terms(terms: Sequence[str], x: np.ndarray, y: np.ndarray, color: np.
     if log_x:
         fig.update_xaxes(type="log")
     return fig
+
+
+def project_words(vectors: np.ndarray, method: str = "pca", dims: int = 2, seed: int = 0) -> np.ndarray:
+    """Coordinates of word vectors in ``dims`` dimensions by PCA or t-SNE (chapter 2)."""
+    vectors = np.asarray(vectors, dtype=np.float64)
+    if dims not in (2, 3):
+        raise ValueError(f"dims must be 2 or 3, got {dims}")
+    if len(vectors) <= dims:
+        raise ValueError(f"need more than {dims} words to project, got {len(vectors)}")
+    if method == "pca":
+        from sklearn.decomposition import PCA
+        return PCA(n_components=dims, random_state=seed).fit_transform(vectors)
+    if method == "tsne":
+        from sklearn.manifold import TSNE
+        perplexity = min(30.0, (len(vectors) - 1) / 3)
+        return TSNE(n_components=dims, perplexity=perplexity, init="pca", random_state=seed).fit_transform(vectors)
+    raise ValueError(f"method must be 'pca' or 'tsne', got {method!r}")
+
+
+def plot_word_projection(kv, groups: dict[str, Sequence[str]], method: str = "pca", dims: int = 2,
+                         seed: int = 0, title: str | None = None):
+    """Interactive plotly scatter of chosen words' vectors, projected to 2-D or 3-D, one colour
+    per group, word labels on hover (chapter 2). Unknown words raise a KeyError."""
+    import plotly.graph_objects as go
+    words = [w for ws in groups.values() for w in ws]
+    missing = [w for w in words if w not in kv.key_to_index]
+    if missing:
+        raise KeyError(f"no vector for {missing[:5]}: choose words in the vocabulary")
+    coords = project_words(kv[words], method, dims, seed)
+    fig, start = go.Figure(), 0
+    for name, ws in groups.items():
+        xyz = coords[start:start + len(ws)]
+        start += len(ws)
+        common = dict(mode="markers+text", name=name, text=list(ws), textposition="top center",
+                      hovertemplate="<b>%{text}</b><extra>" + name + "</extra>")
+        if dims == 2:
+            fig.add_trace(go.Scatter(x=xyz[:, 0], y=xyz[:, 1], **common))
+        else:
+            fig.add_trace(go.Scatter3d(x=xyz[:, 0], y=xyz[:, 1], z=xyz[:, 2], marker=dict(size=4), **common))
+    fig.update_layout(title=title or f"Word vectors, {method.upper()} to {dims}-D", height=520,
+                      template="plotly_white", margin=dict(l=20, r=20, t=50, b=20))
+    return fig
+
+
+def plot_loss_history(losses: Sequence[float], ax=None, label: str = "training loss",
+                      xlabel: str = "chunk of the corpus"):
+    """A training-loss curve (chapter 2)."""
+    plt = _plt()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5.5, 3.2))
+    ax.plot(np.arange(1, len(losses) + 1), losses, label=label)
+    ax.set(xlabel=xlabel, ylabel="loss per example", title="word2vec training")
+    ax.legend()
+    return ax.figure

@@ -132,5 +132,5 @@ def test_manifest_entries_are_complete():
     assert imdb.size == 84_125_825 and imdb.sha256.startswith("c40f74a1") and len(imdb.urls) == 2
     for source in MANIFEST.values():
         assert source.urls and source.local_copies and source.description
-    with pytest.raises(KeyError, match="known: fra-eng, imdb"):
+    with pytest.raises(KeyError, match="known: fra-eng, glove-6b, imdb"):
         get_source("imbd")

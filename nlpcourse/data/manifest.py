@@ -83,7 +83,22 @@ TATOEBA_FRA_ENG = DataSource(
     license="CC-BY 2.0: www.manythings.org/anki and tatoeba.org",
 )
 
-MANIFEST: dict[str, DataSource] = {s.name: s for s in (IMDB, TATOEBA_FRA_ENG)}
+GLOVE_6B = DataSource(
+    name="glove-6b",
+    filename="glove.6B.zip",
+    urls=(
+        "https://nlp.stanford.edu/data/glove.6B.zip",
+        "https://huggingface.co/stanfordnlp/glove/resolve/main/glove.6B.zip",
+    ),
+    size=862_182_613,
+    sha256=None,
+    local_copies=(LocalCopy("glove/glove.6B.zip", size=862_182_613), LocalCopy("glove.6B.zip", size=862_182_613)),
+    description="GloVe vectors trained on Wikipedia 2014 + Gigaword 5 (6B tokens, 400k words), "
+                "50, 100, 200 and 300 dimensions (Pennington et al., 2014).",
+    license="PDDL 1.0",
+)
+
+MANIFEST: dict[str, DataSource] = {s.name: s for s in (IMDB, TATOEBA_FRA_ENG, GLOVE_6B)}
 
 
 def get_source(name: str) -> DataSource:

