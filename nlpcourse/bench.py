@@ -1,12 +1,13 @@
-"""Benchmarks: ``python -m nlpcourse.bench tfidf`` prints numbers and ratios (chapter 1).
+"""Benchmarks: ``python -m nlpcourse.bench tfidf`` (chapter 1) or ``textcnn`` (chapter 4) prints figures.
 
-Timings are ratios against a reference run in the same process (scikit-learn), taken
+TF-IDF timings are ratios against a reference run in the same process (scikit-learn), taken
 alternately and repeated, so a noisy machine affects both sides alike. ``--out`` also
 writes the figures as JSON (e.g. into ``results/``) for the leaderboard.
 """
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
 import platform
@@ -61,6 +62,44 @@ def bench_tfidf(n_train: int | None, repeats: int, skip_accuracy: bool) -> dict:
     return report
 
 
+def bench_textcnn(n_train: int | None, epochs: int | None, profile: str) -> dict:
+    """Train the chapter-4 TextCNN (PyTorch) with the profile's sizes; test accuracy and time per epoch."""
+    import torch
+
+    from nlpcourse.config import get_config
+    from nlpcourse.data import load_imdb
+    from nlpcourse.data.loaders import encode_imdb, make_loader
+    from nlpcourse.models.textcnn import TextCNN, TextCNNConfig
+    from nlpcourse.notebook import describe_hardware
+    from nlpcourse.train import evaluate, fit
+
+    cfg = get_config(profile, seed=0)
+    train = load_imdb("train", n=n_train, seed=cfg.seed)
+    test = load_imdb("test", n=n_train, seed=cfg.seed + 1)
+    data = encode_imdb(train.texts, test.texts, max_len=cfg.max_len, max_size=cfg.choose(quick=10_000, full=40_000))
+    y_train, y_test = train.labels.astype("int64"), test.labels.astype("int64")
+    n_val = len(y_train) // 10
+    torch.manual_seed(cfg.seed)
+    config = TextCNNConfig(len(data.vocab), embed_dim=cfg.choose(quick=64, full=128),
+                           num_filters=cfg.choose(quick=64, full=100))
+    model = TextCNN(config)
+    print(f"IMDB train {len(train):,} (validation {n_val:,}), test {len(test):,}; max_len {cfg.max_len}; "
+          f"{describe_hardware()}, {torch.get_num_threads()} threads")
+    history = fit(model, make_loader(data.X_train[n_val:], y_train[n_val:], cfg.batch_size, shuffle=True, seed=cfg.seed),
+                  make_loader(data.X_train[:n_val], y_train[:n_val], 256), cfg, epochs=epochs or cfg.epochs,
+                  lr=cfg.choose(quick=3e-3, full=1e-3), patience=2, progress=False)
+    scores = evaluate(model, make_loader(data.X_test, y_test, 256))
+    print(f"test accuracy {scores['accuracy']:.4f}  F1 {scores['f1']:.4f}  ({history.epochs} epochs, best "
+          f"{history.best_epoch}, {sum(history.epoch_seconds) / history.epochs:.0f}s per epoch)")
+    return {"benchmark": "textcnn", "profile": cfg.profile, "n_train": len(train), "n_val": n_val,
+            "n_test": len(test), "max_len": cfg.max_len, "config": dataclasses.asdict(config),
+            "parameters": sum(p.numel() for p in model.parameters()), "test": scores,
+            "epochs_run": history.epochs, "best_epoch": history.best_epoch,
+            "seconds_per_epoch": history.epoch_seconds, "val_accuracy": history.val_accuracy,
+            "hardware": describe_hardware(), "torch": torch.__version__, "threads": torch.get_num_threads(),
+            "published": {"kim2014 / keras imdb_cnn": 0.89, "d2l TextCNN": 0.868}}
+
+
 def environment() -> dict:
     import numpy
     import sklearn
@@ -77,8 +116,17 @@ def main(argv: list[str] | None = None) -> int:
     tfidf.add_argument("--repeats", type=int, default=2)
     tfidf.add_argument("--skip-accuracy", action="store_true")
     tfidf.add_argument("--out", type=Path, default=None, help="write the figures as JSON to this file")
+    textcnn = sub.add_parser("textcnn", help="the chapter-4 TextCNN on IMDB: test accuracy, time per epoch")
+    textcnn.add_argument("--n", type=int, default=None, help="reviews per split (default: all 25,000)")
+    textcnn.add_argument("--epochs", type=int, default=None, help="at most this many (default: the profile's)")
+    textcnn.add_argument("--profile", default="full", help="sizes of this profile (default: full)")
+    textcnn.add_argument("--out", type=Path, default=None, help="write the figures as JSON to this file")
     args = parser.parse_args(argv)
-    report = bench_tfidf(args.n, args.repeats, args.skip_accuracy) | {"environment": environment()}
+    if args.benchmark == "textcnn":
+        report = bench_textcnn(args.n, args.epochs, args.profile)
+    else:
+        report = bench_tfidf(args.n, args.repeats, args.skip_accuracy)
+    report |= {"environment": environment()}
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(report, indent=2, default=str))

@@ -149,12 +149,13 @@ def draw_graph(root, ax=None, title: str = "Computational graph"):
         x, y = pos[id(node)]
         for child in node._prev:  # edges: input -> op circle -> node
             cx, cy = pos[id(child)]
-            ax.annotate("", xy=(x - 0.75, y), xytext=(cx + 0.55, cy),
-                        arrowprops=dict(arrowstyle="->", color="0.5", lw=0.8))
+            ax.annotate("", xy=(x - 0.9, y), xytext=(cx + 0.5, cy),
+                        arrowprops=dict(arrowstyle="-|>", color="0.45", lw=0.8, mutation_scale=10))
         if node._op:
             ax.text(x - 0.75, y, node._op, ha="center", va="center", fontsize=8,
                     bbox=dict(boxstyle="circle,pad=0.3", fc="#fdebd0", ec="#e67e22"))
-            ax.annotate("", xy=(x - 0.55, y), xytext=(x - 0.6, y), arrowprops=dict(arrowstyle="-", color="0.5"))
+            ax.annotate("", xy=(x - 0.5, y), xytext=(x - 0.62, y),
+                        arrowprops=dict(arrowstyle="-|>", color="0.45", lw=0.8, mutation_scale=10))
         name = f"{node.label} | " if node.label else ""
         ax.text(x, y, f"{name}data {node.data:.3g}\ngrad {node.grad:.3g}", ha="center", va="center", fontsize=8,
                 bbox=dict(boxstyle="round,pad=0.3", fc="#d6eaf8", ec="#2471a3"))
