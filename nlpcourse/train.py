@@ -116,18 +116,40 @@ def _train_epoch(model, loader, optimizer, loss_fn, device, clip_grad_norm, amp,
             loss = loss_fn(logits.float(), targets)
         if not torch.isfinite(loss):
             raise FloatingPointError(f"the loss became {loss.item()}: lower the learning rate or clip gradients")
-        if scaler is not None:
+        if scaler is None:
+            loss.backward()
+        else:  # float16 on a GPU: scale the loss so small gradients do not underflow
             scaler.scale(loss).backward()
             scaler.unscale_(optimizer)
-        else:
-            loss.backward()
         if clip_grad_norm:
             torch.nn.utils.clip_grad_norm_(model.parameters(), clip_grad_norm)
-        (scaler.step(optimizer), scaler.update()) if scaler is not None else optimizer.step()
+        if scaler is None:
+            optimizer.step()
+        else:
+            scaler.step(optimizer)
+            scaler.update()
         total_loss += loss.item() * len(targets)
         correct += int((logits.argmax(dim=-1) == targets).sum())
         count += len(targets)
     return total_loss / count, correct / count
+
+
+def _check_fit_arguments(train_loader, val_loader, epochs: int, patience: int | None) -> None:
+    if epochs < 1:
+        raise ValueError(f"epochs must be >= 1, got {epochs}")
+    if patience is not None and val_loader is None:
+        raise ValueError("early stopping (patience) needs a val_loader to watch")
+    if len(train_loader) == 0:
+        raise ValueError("the train_loader is empty: check the data set and batch_size")
+
+
+def _validate(model, val_loader, device, loss_fn, history: History) -> str:
+    """Score the model on the validation loader, append to ``history``; returns a log fragment."""
+    scores = evaluate(model, val_loader, device, loss_fn)
+    history.val_loss.append(scores["loss"])
+    history.val_accuracy.append(scores["accuracy"])
+    history.val_f1.append(scores["f1"])
+    return f" | val loss {scores['loss']:.4f} acc {scores['accuracy']:.4f}"
 
 
 def fit(model, train_loader, val_loader=None, cfg: RunConfig | None = None, *, epochs: int | None = None,
@@ -140,14 +162,8 @@ def fit(model, train_loader, val_loader=None, cfg: RunConfig | None = None, *, e
     improved for that many epochs, and the weights of the best epoch are restored.
     """
     import torch
-    if epochs is None:
-        epochs = cfg.epochs if cfg is not None else 1
-    if epochs < 1:
-        raise ValueError(f"epochs must be >= 1, got {epochs}")
-    if patience is not None and val_loader is None:
-        raise ValueError("early stopping (patience) needs a val_loader to watch")
-    if len(train_loader) == 0:
-        raise ValueError("the train_loader is empty: check the data set and batch_size")
+    epochs = epochs if epochs is not None else (cfg.epochs if cfg is not None else 1)
+    _check_fit_arguments(train_loader, val_loader, epochs, patience)
     if cfg is not None:
         torch.manual_seed(cfg.seed)  # dropout and any other randomness inside the model
     device = torch.device(device) if device is not None else _device_of(model)
@@ -164,15 +180,10 @@ def fit(model, train_loader, val_loader=None, cfg: RunConfig | None = None, *, e
         history.train_accuracy.append(accuracy)
         line = f"epoch {epoch}/{epochs}: train loss {loss:.4f} acc {accuracy:.4f}"
         if val_loader is not None:
-            scores = evaluate(model, val_loader, device, loss_fn)
-            history.val_loss.append(scores["loss"])
-            history.val_accuracy.append(scores["accuracy"])
-            history.val_f1.append(scores["f1"])
-            line += f" | val loss {scores['loss']:.4f} acc {scores['accuracy']:.4f}"
-            if history.best_epoch == epoch:
-                best_state, waited = copy.deepcopy(model.state_dict()), 0
-            else:
-                waited += 1
+            line += _validate(model, val_loader, device, loss_fn, history)
+            improved = history.best_epoch == epoch
+            best_state = copy.deepcopy(model.state_dict()) if improved else best_state
+            waited = 0 if improved else waited + 1
         history.epoch_seconds.append(time.perf_counter() - start)
         if progress:
             print(f"{line} ({history.epoch_seconds[-1]:.1f}s)")
