@@ -66,6 +66,8 @@ class Value:
         return out
 
     def exp(self) -> "Value":
+        if self.data > 709.78:  # math.exp would overflow a float
+            raise OverflowError(f"exp({self.data:.4g}) is too large for a float: scale the input down")
         out = Value(math.exp(self.data), (self,), "exp")
 
         def _backward():  # d(e^x)/dx = e^x, the output itself
