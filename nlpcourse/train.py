@@ -45,6 +45,8 @@ class History:
         return plot_history(self, title=title)
 
     def __repr__(self) -> str:
+        if not self.train_loss:
+            return "History(epochs=0)"
         last = f"val_accuracy={self.val_accuracy[-1]:.4f}" if self.val_accuracy else f"train_loss={self.train_loss[-1]:.4f}"
         return f"History(epochs={self.epochs}, best_epoch={self.best_epoch}, {last})"
 

@@ -80,6 +80,7 @@ def test_history_plot_and_best_epoch():
     history = History(train_loss=[1.0, 0.8, 0.7], train_accuracy=[0.5, 0.6, 0.7], val_loss=[0.9, 0.7, 0.75],
                       val_accuracy=[0.5, 0.65, 0.6], val_f1=[0.5, 0.6, 0.6], epoch_seconds=[1, 1, 1])
     assert history.best_epoch == 2 and history.epochs == 3
+    assert "best_epoch=2" in repr(history) and repr(History()) == "History(epochs=0)"
     fig = history.plot()
     assert isinstance(fig, matplotlib.figure.Figure) and len(fig.axes) == 2
 
