@@ -19,6 +19,9 @@ os.environ.setdefault("NLPCOURSE_STRICT_CHECKS", "1")
 # notebook kernels import the package of this checkout, whatever copy pip installed
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
 os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+# idle OpenMP threads sleep instead of spinning: on a busy 2-core machine spinning
+# threads of torch and numpy starve each other and the kernels (several times slower)
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 collect_ignore_glob = ["notebooks/*.ipynb", "_build/*", "student/*"]
 

@@ -1,69 +1,31 @@
-"""Benchmarks: ``python -m nlpcourse.bench tfidf|word2vec`` prints numbers and ratios (chapters 1-2).
+"""Benchmarks: ``python -m nlpcourse.bench NAME`` prints figures and ratios (chapters 1-4).
 
-Timings are ratios against a reference run in the same process (scikit-learn), taken
-alternately and repeated, so a noisy machine affects both sides alike. ``--out`` also
-writes the figures as JSON (e.g. into ``results/``) for the leaderboard.
+- ``tfidf``: our TF-IDF against scikit-learn's, and the chapter-1 baselines on full IMDB;
+- ``word2vec``: our word2vec against gensim's, words/s and quality;
+- ``textcnn``: the chapter-4 TextCNN, test accuracy and time per epoch.
+
+Timings are ratios against a reference run in the same process. ``--out FILE`` also writes
+the figures as JSON (e.g. into ``results/``) for the leaderboard.
 """
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import importlib
 import json
+import os
 import platform
 import sys
-import time
 from pathlib import Path
 
-
-def _best_time(fn, repeats: int) -> tuple[float, object]:
-    best, result = float("inf"), None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, result
-
-
-def bench_tfidf(n_train: int | None, repeats: int, skip_accuracy: bool) -> dict:
-    from sklearn.feature_extraction.text import TfidfVectorizer as SklearnTfidf
-
-    from nlpcourse import baselines
-    from nlpcourse.data import load_imdb
-    from nlpcourse.text import TfidfVectorizer
-
-    train = load_imdb("train") if n_train is None else load_imdb("train", n=n_train)
-    test = load_imdb("test") if n_train is None else load_imdb("test", n=n_train, seed=1)
-    print(f"IMDB train: {len(train):,} reviews, test: {len(test):,}; {repeats} runs each, best kept")
-    report: dict = {"benchmark": "tfidf", "n_train": len(train), "n_test": len(test), "timings": []}
-    for kwargs in (dict(), dict(ngram_range=(1, 2)), dict(ngram_range=(1, 2), min_df=2, sublinear_tf=True)):
-        ref_s = ours_s = 0.0
-        for _ in range(repeats):  # alternate the two, so drifts of the machine hit both
-            t_ref, X_ref = _best_time(lambda: SklearnTfidf(**kwargs).fit_transform(train.texts), 1)
-            t_ours, X_ours = _best_time(lambda: TfidfVectorizer(**kwargs).fit_transform(train.texts), 1)
-            ref_s = t_ref if ref_s == 0 else min(ref_s, t_ref)
-            ours_s = t_ours if ours_s == 0 else min(ours_s, t_ours)
-        diff = float(abs(X_ours - X_ref).max())
-        row = {"settings": kwargs, "sklearn_s": ref_s, "ours_s": ours_s, "ratio": ours_s / ref_s,
-               "terms": X_ours.shape[1], "max_abs_diff": diff}
-        report["timings"].append(row)
-        print(f"  fit_transform {str(kwargs):55s} sklearn {ref_s:6.2f}s  ours {ours_s:6.2f}s  "
-              f"ratio {ours_s / ref_s:4.2f}  ({X_ours.shape[1]:,} terms, max |diff| {diff:.1e})")
-        if diff > 1e-12:
-            raise SystemExit(f"outputs differ by {diff}: the from-scratch TF-IDF is wrong")
-    if not skip_accuracy:
-        print("accuracy on the IMDB test split:")
-        for name, fn in (("TF-IDF + logistic regression", baselines.tfidf_logreg), ("NB-SVM uni+bigrams", baselines.nbsvm)):
-            seconds, scores = _best_time(lambda: fn(train.texts, train.labels, test.texts, test.labels), 1)
-            report[name] = scores | {"seconds": seconds}
-            print(f"  {name:30s} accuracy {scores['accuracy']:.4f}  F1 {scores['f1']:.4f}  "
-                  f"({scores['features']:,} features, {seconds:.0f}s)")
-        print("  published: NB-SVM uni+bigrams 0.9122 (Wang & Manning 2012)")
-    return report
+BENCHMARKS = {
+    "tfidf": "our TF-IDF against scikit-learn's; chapter-1 baselines",
+    "word2vec": "our word2vec against gensim's: words/s and quality",
+    "textcnn": "the chapter-4 TextCNN on IMDB: test accuracy, time per epoch",
+}
 
 
 def environment() -> dict:
-    import os
-
     import numpy
     import sklearn
     return {"python": platform.python_version(), "machine": platform.machine(), "cpus": os.cpu_count(),
@@ -71,39 +33,17 @@ def environment() -> dict:
             "date": dt.datetime.now().isoformat(timespec="seconds")}
 
 
-def _default_devices() -> list[str]:
-    import torch
-    return ["cpu", "cuda"] if torch.cuda.is_available() else ["cpu"]
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m nlpcourse.bench", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="benchmark", required=True)
-    tfidf = sub.add_parser("tfidf", help="our TF-IDF against scikit-learn's; chapter-1 baselines")
-    tfidf.add_argument("--n", type=int, default=None, help="reviews per split (default: all 25,000)")
-    tfidf.add_argument("--repeats", type=int, default=2)
-    tfidf.add_argument("--skip-accuracy", action="store_true")
-    tfidf.add_argument("--out", type=Path, default=None, help="write the figures as JSON to this file")
-    w2v = sub.add_parser("word2vec", help="our word2vec against gensim's: words/s and quality")
-    w2v.add_argument("--reviews", type=int, default=None, help="IMDB train+unsup reviews (default: all 75,000)")
-    w2v.add_argument("--epochs", type=int, default=5)
-    w2v.add_argument("--cbow", action="store_true", help="CBOW instead of skip-gram")
-    w2v.add_argument("--threads", type=int, default=1, help="PyTorch CPU threads for ours (1 is fastest)")
-    w2v.add_argument("--workers", type=int, default=2, help="gensim worker threads")
-    w2v.add_argument("--batch-size", type=int, default=512)
-    w2v.add_argument("--repeats", type=int, default=1)
-    w2v.add_argument("--device", action="append", default=None,
-                     help="device(s) for ours, repeatable (default: cpu, plus cuda when present)")
-    w2v.add_argument("--out", type=Path, default=None, help="write the figures as JSON to this file")
+    for name, help_text in BENCHMARKS.items():
+        module = importlib.import_module(f"nlpcourse.benchmarks.{name}")
+        one = sub.add_parser(name, help=help_text)
+        module.add_arguments(one)
+        one.add_argument("--out", type=Path, default=None, help="write the figures as JSON to this file")
+        one.set_defaults(run=module.run)
     args = parser.parse_args(argv)
-    if args.benchmark == "word2vec":
-        from nlpcourse.benchmarks.word2vec import bench_word2vec
-        devices = args.device or _default_devices()
-        report = bench_word2vec(args.reviews, args.epochs, 0 if args.cbow else 1, args.threads, args.workers,
-                                args.repeats, devices, args.batch_size)
-    else:
-        report = bench_tfidf(args.n, args.repeats, args.skip_accuracy)
-    report |= {"environment": environment()}
+    report = args.run(args) | {"environment": environment()}
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(report, indent=2, default=str))

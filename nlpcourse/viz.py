@@ -151,3 +151,108 @@ def plot_loss_history(losses: Sequence[float], ax=None, label: str = "training l
     ax.set(xlabel=xlabel, ylabel="loss per example", title="word2vec training")
     ax.legend()
     return ax.figure
+
+
+def plot_history(history, title: str = "Training curves"):
+    """Loss and accuracy per epoch of a :class:`~nlpcourse.train.History`, train and validation (chapter 3)."""
+    plt = _plt()
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(9, 3.4))
+    epochs = np.arange(1, history.epochs + 1)
+    ax_loss.plot(epochs, history.train_loss, "o-", label="train")
+    ax_acc.plot(epochs, history.train_accuracy, "o-", label="train")
+    if history.val_loss:
+        n = len(history.val_loss)
+        ax_loss.plot(epochs[:n], history.val_loss, "s-", label="validation")
+        ax_acc.plot(epochs[:n], history.val_accuracy, "s-", label="validation")
+        ax_loss.axvline(history.best_epoch, color="k", ls=":", lw=1, label=f"best epoch ({history.best_epoch})")
+    ax_loss.set(xlabel="epoch", ylabel="loss", title="loss")
+    ax_acc.set(xlabel="epoch", ylabel="accuracy", title="accuracy")
+    for ax in (ax_loss, ax_acc):
+        ax.legend()
+        ax.xaxis.get_major_locator().set_params(integer=True)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def _graph_layers(root) -> tuple[list, dict[int, int]]:
+    from nlpcourse.autograd.engine import topological_order
+    order = topological_order(root)
+    depth: dict[int, int] = {}
+    for node in order:  # inputs come first: a node sits one column right of its deepest input
+        depth[id(node)] = 1 + max((depth[id(c)] for c in node._prev), default=-1)
+    return order, depth
+
+
+def draw_graph(root, ax=None, title: str = "Computational graph"):
+    """Draw the graph of a scalar :class:`~nlpcourse.autograd.Value`: data and grad of each node (chapter 3).
+
+    Inputs on the left, the output on the right; each box shows ``label | data | grad``,
+    each circle the operation that produced the box to its right.
+    """
+    plt = _plt()
+    order, depth = _graph_layers(root)
+    columns: dict[int, list] = {}
+    for node in order:
+        columns.setdefault(depth[id(node)], []).append(node)
+    pos = {id(n): (2.0 * d, -1.2 * i + 0.6 * (len(col) - 1)) for d, col in columns.items() for i, n in enumerate(col)}
+    if ax is None:
+        width = 2.3 * (max(columns) + 1) + 1
+        _, ax = plt.subplots(figsize=(min(width, 16), 0.9 * max(len(c) for c in columns.values()) + 1.5))
+    for node in order:
+        x, y = pos[id(node)]
+        for child in node._prev:  # edges: input -> op circle -> node
+            cx, cy = pos[id(child)]
+            ax.annotate("", xy=(x - 0.9, y), xytext=(cx + 0.5, cy),
+                        arrowprops=dict(arrowstyle="-|>", color="0.45", lw=0.8, mutation_scale=10))
+        if node._op:
+            ax.text(x - 0.75, y, node._op, ha="center", va="center", fontsize=8,
+                    bbox=dict(boxstyle="circle,pad=0.3", fc="#fdebd0", ec="#e67e22"))
+            ax.annotate("", xy=(x - 0.5, y), xytext=(x - 0.62, y),
+                        arrowprops=dict(arrowstyle="-|>", color="0.45", lw=0.8, mutation_scale=10))
+        name = f"{node.label} | " if node.label else ""
+        ax.text(x, y, f"{name}data {node.data:.3g}\ngrad {node.grad:.3g}", ha="center", va="center", fontsize=8,
+                bbox=dict(boxstyle="round,pad=0.3", fc="#d6eaf8", ec="#2471a3"))
+    xs, ys = zip(*pos.values())
+    ax.set(xlim=(min(xs) - 1.2, max(xs) + 0.8), ylim=(min(ys) - 0.8, max(ys) + 0.8), title=title)
+    ax.axis("off")
+    return ax.figure
+
+
+def plot_activations(x: np.ndarray, curves: dict[str, tuple[np.ndarray, np.ndarray]]):
+    """Each activation function and its derivative, side by side (chapter 3)."""
+    plt = _plt()
+    fig, (ax_f, ax_d) = plt.subplots(1, 2, figsize=(10, 3.8), sharex=True)
+    for name, (y, dy) in curves.items():
+        ax_f.plot(x, y, label=name)
+        ax_d.plot(x, dy, label=name)
+    ax_f.set(xlabel="x", ylabel="f(x)", title="activation", ylim=(-1.6, 3.2))
+    ax_d.set(xlabel="x", ylabel="f'(x)", title="derivative", ylim=(-0.2, 1.3))
+    for ax in (ax_f, ax_d):
+        ax.axhline(0, color="k", lw=0.4)
+        ax.axvline(0, color="k", lw=0.4)
+        ax.grid(alpha=0.3)
+    ax_d.legend(fontsize=8, loc="upper left")
+    fig.tight_layout()
+    return fig
+
+
+def plot_filter_ngrams(top_ngrams: dict[str, list[tuple[str, float]]], ncols: int = 3,
+                       title: str = "Which n-grams make each filter fire"):
+    """For a few convolution filters, the n-grams with the largest activations, as bars (chapter 4)."""
+    plt = _plt()
+    if not top_ngrams:
+        raise ValueError("plot_filter_ngrams needs at least one filter")
+    nrows = -(-len(top_ngrams) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 2.6 * nrows), squeeze=False)
+    for ax, (name, pairs) in zip(axes.ravel(), top_ngrams.items()):
+        grams, scores = zip(*pairs[::-1])
+        ax.barh(range(len(grams)), scores, color="#2471a3")
+        ax.set_yticks(range(len(grams)), grams, fontsize=8)
+        ax.set_title(name, fontsize=9)
+        ax.tick_params(axis="x", labelsize=7)
+    for ax in axes.ravel()[len(top_ngrams):]:
+        ax.axis("off")
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig

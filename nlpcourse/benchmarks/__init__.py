@@ -1,1 +1,4 @@
-"""Benchmarks behind ``python -m nlpcourse.bench`` that need more than a few lines (chapter 2)."""
+"""The benchmarks behind ``python -m nlpcourse.bench NAME``, one module each.
+
+Each module has ``add_arguments(parser)`` and ``run(args) -> dict`` (the figures).
+"""

@@ -6,6 +6,7 @@ before subsampling) times epochs per second of ``fit``, vocabulary building incl
 """
 from __future__ import annotations
 
+import argparse
 import time
 
 from nlpcourse.data.wordsim import evaluate_vectors
@@ -70,3 +71,22 @@ def bench_word2vec(n_reviews: int | None, epochs: int, sg: int, threads: int, wo
         print(f"{name:12s} {wps:10,.0f} {wps / gensim_wps:6.2f} {quality['analogy']:8.4f} "
               f"{quality['wordsim353']:7.3f} {quality['simlex999']:7.3f}")
     return report
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--reviews", type=int, default=None, help="IMDB train+unsup reviews (default: all 75,000)")
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--cbow", action="store_true", help="CBOW instead of skip-gram")
+    parser.add_argument("--threads", type=int, default=1, help="PyTorch CPU threads for ours (1 is fastest)")
+    parser.add_argument("--workers", type=int, default=2, help="gensim worker threads")
+    parser.add_argument("--batch-size", type=int, default=512)
+    parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--device", action="append", default=None,
+                        help="device(s) for ours, repeatable (default: cpu, plus cuda when present)")
+
+
+def run(args: argparse.Namespace) -> dict:
+    import torch
+    devices = args.device or (["cpu", "cuda"] if torch.cuda.is_available() else ["cpu"])
+    return bench_word2vec(args.reviews, args.epochs, 0 if args.cbow else 1, args.threads, args.workers,
+                          args.repeats, devices, args.batch_size)

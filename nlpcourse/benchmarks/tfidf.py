@@ -1,0 +1,65 @@
+"""Our TF-IDF against scikit-learn's on IMDB, and the chapter-1 baselines (chapter 1).
+
+Timings are ratios against a reference run in the same process (scikit-learn), taken
+alternately and repeated (best kept), so a noisy machine affects both sides alike.
+"""
+from __future__ import annotations
+
+import argparse
+import time
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--n", type=int, default=None, help="reviews per split (default: all 25,000)")
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--skip-accuracy", action="store_true")
+
+
+def run(args: argparse.Namespace) -> dict:
+    return bench_tfidf(args.n, args.repeats, args.skip_accuracy)
+
+
+def _best_time(fn, repeats: int) -> tuple[float, object]:
+    best, result = float("inf"), None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = fn()
+        best = min(best, time.perf_counter() - start)
+    return best, result
+
+
+def bench_tfidf(n_train: int | None, repeats: int, skip_accuracy: bool) -> dict:
+    from sklearn.feature_extraction.text import TfidfVectorizer as SklearnTfidf
+
+    from nlpcourse import baselines
+    from nlpcourse.data import load_imdb
+    from nlpcourse.text import TfidfVectorizer
+
+    train = load_imdb("train") if n_train is None else load_imdb("train", n=n_train)
+    test = load_imdb("test") if n_train is None else load_imdb("test", n=n_train, seed=1)
+    print(f"IMDB train: {len(train):,} reviews, test: {len(test):,}; {repeats} runs each, best kept")
+    report: dict = {"benchmark": "tfidf", "n_train": len(train), "n_test": len(test), "timings": []}
+    for kwargs in (dict(), dict(ngram_range=(1, 2)), dict(ngram_range=(1, 2), min_df=2, sublinear_tf=True)):
+        ref_s = ours_s = 0.0
+        for _ in range(repeats):  # alternate the two, so drifts of the machine hit both
+            t_ref, X_ref = _best_time(lambda: SklearnTfidf(**kwargs).fit_transform(train.texts), 1)
+            t_ours, X_ours = _best_time(lambda: TfidfVectorizer(**kwargs).fit_transform(train.texts), 1)
+            ref_s = t_ref if ref_s == 0 else min(ref_s, t_ref)
+            ours_s = t_ours if ours_s == 0 else min(ours_s, t_ours)
+        diff = float(abs(X_ours - X_ref).max())
+        row = {"settings": kwargs, "sklearn_s": ref_s, "ours_s": ours_s, "ratio": ours_s / ref_s,
+               "terms": X_ours.shape[1], "max_abs_diff": diff}
+        report["timings"].append(row)
+        print(f"  fit_transform {str(kwargs):55s} sklearn {ref_s:6.2f}s  ours {ours_s:6.2f}s  "
+              f"ratio {ours_s / ref_s:4.2f}  ({X_ours.shape[1]:,} terms, max |diff| {diff:.1e})")
+        if diff > 1e-12:
+            raise SystemExit(f"outputs differ by {diff}: the from-scratch TF-IDF is wrong")
+    if not skip_accuracy:
+        print("accuracy on the IMDB test split:")
+        for name, fn in (("TF-IDF + logistic regression", baselines.tfidf_logreg), ("NB-SVM uni+bigrams", baselines.nbsvm)):
+            seconds, scores = _best_time(lambda: fn(train.texts, train.labels, test.texts, test.labels), 1)
+            report[name] = scores | {"seconds": seconds}
+            print(f"  {name:30s} accuracy {scores['accuracy']:.4f}  F1 {scores['f1']:.4f}  "
+                  f"({scores['features']:,} features, {seconds:.0f}s)")
+        print("  published: NB-SVM uni+bigrams 0.9122 (Wang & Manning 2012)")
+    return report

@@ -1,0 +1,55 @@
+"""Chapter 3 and 4 self-checks accept right answers and reject typical wrong ones with feedback."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nlpcourse.autograd import unbroadcast
+from nlpcourse.exercises import available, check
+
+
+@pytest.fixture(autouse=True)
+def lenient(monkeypatch):
+    monkeypatch.setenv("NLPCOURSE_STRICT_CHECKS", "0")
+
+
+def _ce_grad(logits, targets):
+    p = np.exp(logits - logits.max(1, keepdims=True))
+    p /= p.sum(1, keepdims=True)
+    p[np.arange(len(targets)), targets] -= 1
+    return p / len(targets)
+
+
+def test_registered():
+    assert {"ch03.ex2", "ch03.ex3", "ch04.ex2", "ch04.ex3"} <= set(available())
+
+
+def test_ch03_right_and_wrong(capsys):
+    assert check("ch03.ex2", unbroadcast)
+    assert not check("ch03.ex2", lambda g, shape: g.sum(axis=0) if g.ndim > len(shape) else g)
+    assert "keepdims" in capsys.readouterr().out
+    assert check("ch03.ex3", _ce_grad)
+    assert not check("ch03.ex3", lambda z, y: _ce_grad(z, y) * len(y))        # forgot the mean
+    assert not check("ch03.ex3", _naive)                                       # overflows on large logits
+    assert "maximum" in capsys.readouterr().out
+
+
+def _naive(z, y):
+    with np.errstate(all="ignore"):
+        p = np.exp(z) / np.exp(z).sum(1, keepdims=True)
+    p[np.arange(len(y)), y] -= 1
+    return p / len(y)
+
+
+def test_ch04_right_and_wrong(capsys):
+    from nlpcourse.layers.conv import conv_output_length
+    assert check("ch04.ex2", conv_output_length)
+    assert not check("ch04.ex2", lambda n, k, s, p, d: (n + 2 * p - k) // s + 1)   # dilation ignored
+    assert "dilated" in capsys.readouterr().out
+
+    def masked(fmap, lengths):
+        padding = np.arange(fmap.shape[2])[None, None, :] >= lengths[:, None, None]
+        return np.where(padding, -np.inf, fmap).max(axis=2)
+    assert check("ch04.ex3", masked)
+    assert not check("ch04.ex3", lambda fmap, lengths: fmap.max(axis=2))
+    assert "-inf" in capsys.readouterr().out
