@@ -72,3 +72,21 @@ def test_bag_of_centroids_errors(kv):
         BagOfCentroids(kv, n_clusters=5, max_words=4).fit()
     with pytest.raises(RuntimeError, match="fit"):
         BagOfCentroids(kv, n_clusters=2).transform([["good"]])
+
+
+def test_embedding_matrix_copies_known_words_and_randomises_the_rest():
+    from gensim.models import KeyedVectors
+
+    from nlpcourse.embeddings.pretrained import embedding_matrix
+    kv = KeyedVectors(vector_size=3)
+    kv.add_vectors(["good", "bad"], np.array([[1, 2, 3], [-1, -2, -3]], dtype=np.float32))
+    matrix, coverage = embedding_matrix(["<pad>", "<unk>", "good", "zzz", "bad"], kv, seed=1)
+    assert matrix.shape == (5, 3) and matrix.dtype == np.float32
+    np.testing.assert_array_equal(matrix[2], [1, 2, 3])
+    np.testing.assert_array_equal(matrix[4], [-1, -2, -3])
+    assert not matrix[0].any() and matrix[1].any() and matrix[3].any()
+    assert coverage == 2 / 5
+    again, _ = embedding_matrix(["<pad>", "<unk>", "good", "zzz", "bad"], kv, seed=1)
+    np.testing.assert_array_equal(matrix, again)
+    with pytest.raises(ValueError, match="empty"):
+        embedding_matrix([], kv)
