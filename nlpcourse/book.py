@@ -46,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     env.setdefault("PLOTLY_RENDERER", "notebook_connected")  # for any figure shown before setup()
     env.setdefault("NLPCOURSE_WEB", "1")  # setup() then picks a renderer made for the site
     env.setdefault("NLPCOURSE_PROFILE", "quick")
+    # the chapters import the package of the book being built, whatever copy pip installed
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(args.root.resolve()), env.get("PYTHONPATH")]))
     config = no_execute_config(args.root) if args.no_execute else None
     try:
         return subprocess.call(build_command(args.root, config), env=env)

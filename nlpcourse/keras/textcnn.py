@@ -6,6 +6,9 @@ from collections.abc import Sequence
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow: warnings and errors only
+# oneDNN reorders floating-point sums (results vary slightly with the machine) and says so
+# on stderr at import; the course prefers the same numbers everywhere
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 import keras  # noqa: E402
 from keras import layers  # noqa: E402
 
