@@ -6,7 +6,6 @@ import http.server
 import socket
 import threading
 import time
-from pathlib import Path
 
 import pytest
 

@@ -19,7 +19,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from nlpcourse.data.manifest import DataSource, LocalCopy
+from nlpcourse.data.manifest import DataSource
 
 DATA_ENV = "NLPCOURSE_DATA"
 CACHE_ENV = "NLPCOURSE_CACHE"

@@ -7,9 +7,11 @@ words now have similar features.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 
 import numpy as np
+
+from nlpcourse.text.tokenize import as_tokens
 
 
 class EmptyDocumentWarning(UserWarning):
@@ -34,21 +36,13 @@ class MeanEmbeddingVectorizer:
             raise ValueError(f"on_empty must be 'warn', 'raise' or 'ignore', got {self.on_empty!r}")
         return self
 
-    def _tokens(self, doc) -> Sequence[str]:
-        if isinstance(doc, str):
-            if self.tokenizer is None:
-                from nlpcourse.text import clean_text, tokenize
-                return tokenize(clean_text(doc))
-            return self.tokenizer(doc)
-        return doc
-
     def transform(self, docs: Iterable) -> np.ndarray:
         """An (n_docs, vector_size) float32 array of mean word vectors."""
         self.fit()
         key_to_index = self.kv.key_to_index
         rows = []
         for doc in docs:
-            ids = [key_to_index[t] for t in self._tokens(doc) if t in key_to_index]
+            ids = [key_to_index[t] for t in as_tokens(doc, self.tokenizer) if t in key_to_index]
             rows.append(ids)
         X = np.zeros((len(rows), self.kv.vector_size), dtype=np.float32)
         empty = [i for i, ids in enumerate(rows) if not ids]

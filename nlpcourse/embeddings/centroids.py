@@ -6,9 +6,11 @@ a bag of words whose "words" are clusters of synonyms.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 
 import numpy as np
+
+from nlpcourse.text.tokenize import as_tokens
 
 
 class BagOfCentroids:
@@ -42,20 +44,12 @@ class BagOfCentroids:
         self._cluster_of = dict(zip(self.words_, self.labels_.tolist()))
         return self
 
-    def _tokens(self, doc) -> Sequence[str]:
-        if isinstance(doc, str):
-            if self.tokenizer is None:
-                from nlpcourse.text import clean_text, tokenize
-                return tokenize(clean_text(doc))
-            return self.tokenizer(doc)
-        return doc
-
     def transform(self, docs: Iterable) -> np.ndarray:
         """An (n_docs, n_clusters) array of cluster counts (or shares)."""
         if not hasattr(self, "labels_"):
             raise RuntimeError("BagOfCentroids is not fitted: call fit() first")
         cluster_of = self._cluster_of
-        rows = [[cluster_of[t] for t in self._tokens(doc) if t in cluster_of] for doc in docs]
+        rows = [[cluster_of[t] for t in as_tokens(doc, self.tokenizer) if t in cluster_of] for doc in docs]
         X = np.zeros((len(rows), self.n_clusters), dtype=np.float32)
         for i, clusters in enumerate(rows):
             if clusters:

@@ -8,7 +8,7 @@ scikit-learn exactly.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 WORD = r"[^\W_]+(?:['’][^\W_]+)*"
 _WORD_RE = re.compile(WORD)
@@ -48,3 +48,13 @@ def tokenize_corpus(texts: Iterable[str], **kwargs) -> Iterator[list[str]]:
     """Tokenize each text (lazily), with :func:`tokenize`'s options."""
     for text in texts:
         yield tokenize(text, **kwargs)
+
+
+def as_tokens(doc: str | Sequence[str], tokenizer: Callable[[str], list[str]] | None = None) -> Sequence[str]:
+    """A document given as text (cleaned and tokenized) or already as tokens (chapter 2)."""
+    if isinstance(doc, str):
+        if tokenizer is not None:
+            return tokenizer(doc)
+        from nlpcourse.text.clean import clean_text
+        return tokenize(clean_text(doc))
+    return doc
