@@ -35,6 +35,13 @@ def test_full_splits_have_the_official_counts_and_content(real_imdb):
     assert "<br />" in " ".join(train.texts[:200])  # raw text: cleaning is the chapter's job
 
 
+def test_full_split_comes_shuffled_so_any_slice_holds_both_classes(real_imdb):
+    train = load_imdb("train")
+    assert 0.4 < train.labels[:2500].mean() < 0.6, "a validation slice must not be one class"
+    assert list(load_imdb("train").ids[:50]) == list(train.ids[:50])  # seeded
+    assert list(load_imdb("train", seed=1).ids[:50]) != list(train.ids[:50])
+
+
 def test_second_load_reads_the_compact_cache(real_imdb, monkeypatch):
     load_imdb("train")
     monkeypatch.setattr(imdb, "fetch", lambda *a: pytest.fail("the cache should have been used"))
@@ -98,5 +105,7 @@ def test_archive_and_extracted_tree_give_the_same_data(tmp_path, monkeypatch):
         monkeypatch.setenv("NLPCOURSE_CACHE", str(tmp_path / f"cache-{source.name}"))
         loaded.append(load_imdb("train"))
     a, b = loaded
-    assert a.texts == b.texts and list(a.ids) == list(b.ids) and list(a.labels) == [0, 0, 1, 1, 1]
-    assert a.texts[0] == "neg review 0"
+    assert a.texts == b.texts and list(a.ids) == list(b.ids)  # same content, same seeded order
+    assert sorted(zip(a.labels.tolist(), a.texts)) == [(0, "neg review 0"), (0, "neg review 1"),
+                                                       (1, "pos review 0"), (1, "pos review 1"),
+                                                       (1, "pos review 2")]

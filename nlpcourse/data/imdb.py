@@ -70,7 +70,8 @@ class Reviews:
 
 
 def load_imdb(split: str = "train", n: int | None = None, seed: int = 0) -> Reviews:
-    """Load an IMDB split (``train``, ``test`` or ``unsup``), optionally a stratified sample.
+    """Load an IMDB split (``train``, ``test`` or ``unsup``) in a seeded random order,
+    or a stratified sample of ``n`` reviews.
 
     The first call finds the data (``$NLPCOURSE_DATA``, the cache, or a download) and parses
     it into the cache; later calls read the cache (chapter 1).
@@ -81,7 +82,9 @@ def load_imdb(split: str = "train", n: int | None = None, seed: int = 0) -> Revi
     if not path.is_file():
         _build_cache()
     reviews = _read_split(path, split)
-    return reviews if n is None else reviews.sample(n, seed)
+    if n is None:  # all of it, shuffled: the cache is sorted by label, so a slice would hold one class
+        return reviews.take(np.random.default_rng(seed).permutation(len(reviews)))
+    return reviews.sample(n, seed)
 
 
 def load_imdb_splits(cfg) -> tuple[Reviews, Reviews]:
