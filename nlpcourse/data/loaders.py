@@ -10,7 +10,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from nlpcourse.text import Vocab, clean_text, pad_sequences, tokenize
+from nlpcourse.text import Vocab, pad_sequences
+from nlpcourse.text.tokenize import as_tokens
 
 
 @dataclasses.dataclass
@@ -26,15 +27,20 @@ def encode_texts(texts: Sequence[str], vocab: Vocab, max_len: int) -> np.ndarray
     """Clean, tokenize, map to indices and pad/cut to ``max_len`` columns (chapter 3)."""
     if isinstance(texts, str):
         raise TypeError("encode_texts expects a list of texts, not one string: wrap it in a list")
-    ids = vocab.encode(tokenize(clean_text(t)) for t in texts)
-    return pad_sequences(ids, max_len=max_len, pad_value=vocab.pad_index)
+    return _encode_tokens([as_tokens(t) for t in texts], vocab, max_len)
 
 
 def encode_imdb(train_texts: Sequence[str], test_texts: Sequence[str], max_len: int,
                 max_size: int | None = 20_000, min_freq: int = 2) -> EncodedTexts:
     """A vocabulary from the training texts, and both splits encoded with it (chapter 3)."""
-    vocab = Vocab((tokenize(clean_text(t)) for t in train_texts), min_freq=min_freq, max_size=max_size)
-    return EncodedTexts(encode_texts(train_texts, vocab, max_len), encode_texts(test_texts, vocab, max_len), vocab)
+    train_tokens = [as_tokens(t) for t in train_texts]  # tokenized once: vocabulary and rows
+    vocab = Vocab(train_tokens, min_freq=min_freq, max_size=max_size)
+    return EncodedTexts(_encode_tokens(train_tokens, vocab, max_len), encode_texts(test_texts, vocab, max_len),
+                        vocab)
+
+
+def _encode_tokens(token_lists: Sequence[Sequence[str]], vocab: Vocab, max_len: int) -> np.ndarray:
+    return pad_sequences(vocab.encode(token_lists), max_len=max_len, pad_value=vocab.pad_index)
 
 
 def make_loader(X: np.ndarray, y: np.ndarray, batch_size: int = 64, shuffle: bool = False,
