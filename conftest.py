@@ -3,7 +3,8 @@
 nbval reads ``.ipynb`` files; here each ``notebooks/NN_*.md`` is read with jupytext and
 handed to nbval's collector, in lax mode (cells must run without error; outputs are not
 compared), each cell with a time limit. Kernels inherit this process's environment:
-the quick profile (unless ``NLPCOURSE_PROFILE`` says otherwise) and strict exercise checks.
+the quick profile (unless ``NLPCOURSE_PROFILE`` says otherwise), strict exercise checks,
+and ``NLPCOURSE_DATA``/``NLPCOURSE_CACHE`` made absolute against the folder pytest started in.
 """
 from __future__ import annotations
 
@@ -12,10 +13,14 @@ from pathlib import Path
 
 import pytest
 
+from nlpcourse.data.download import absolute_data_env
+
 ROOT = Path(__file__).parent
 CELL_TIMEOUT_S = 300
 
 os.environ.setdefault("NLPCOURSE_STRICT_CHECKS", "1")
+# kernels run in notebooks/: a relative NLPCOURSE_DATA or NLPCOURSE_CACHE means relative to here
+absolute_data_env(os.environ)
 # notebook kernels import the package of this checkout, whatever copy pip installed
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
 os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
@@ -23,6 +28,7 @@ os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
 # threads of torch and numpy starve each other and the kernels (several times slower)
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
+BOOK_PAGES = {ROOT / "book" / "leaderboard.md"}   # pages of the site that execute code, like chapters
 collect_ignore_glob = ["notebooks/*.ipynb", "_build/*", "student/*"]
 
 
@@ -34,7 +40,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector):
-    if file_path.suffix == ".md" and file_path.parent == ROOT / "notebooks":
+    if file_path.suffix == ".md" and (file_path.parent == ROOT / "notebooks" or file_path in BOOK_PAGES):
         return JupytextNotebook.from_parent(parent, path=file_path)
     return None
 

@@ -2,8 +2,9 @@
 
 Runs ``jupyter-book build`` on the repository root, executing every chapter (in the quick
 profile unless ``NLPCOURSE_PROFILE`` says otherwise), with warnings as errors and plotly
-figures rendered for the web. ``--no-execute`` checks the book's structure without
-running any chapter.
+figures rendered for the web; a relative ``NLPCOURSE_DATA`` or ``NLPCOURSE_CACHE`` means
+relative to the folder the build starts in. ``--no-execute`` checks the book's structure
+without running any chapter.
 """
 from __future__ import annotations
 
@@ -12,7 +13,10 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
+
+from nlpcourse.data.download import absolute_data_env
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,17 +41,28 @@ def no_execute_config(root: Path) -> Path:
     return Path(path)
 
 
+def build_env(root: Path, environ: Mapping[str, str]) -> dict[str, str]:
+    """The environment the chapters run in when the book of ``root`` is built (chapter 1).
+
+    A relative ``NLPCOURSE_DATA`` or ``NLPCOURSE_CACHE`` is made absolute against the current
+    folder, since the chapters run in ``notebooks/``.
+    """
+    env = dict(environ)
+    env.setdefault("PLOTLY_RENDERER", "notebook_connected")  # for any figure shown before setup()
+    env.setdefault("NLPCOURSE_WEB", "1")  # setup() then picks a renderer made for the site
+    env.setdefault("NLPCOURSE_PROFILE", "quick")
+    absolute_data_env(env)
+    # the chapters import the package of the book being built, whatever copy pip installed
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root.resolve()), env.get("PYTHONPATH")]))
+    return env
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Build the course website into _build/html.")
     parser.add_argument("--no-execute", action="store_true", help="do not run the chapters")
     parser.add_argument("--root", type=Path, default=ROOT, help="the book's root folder")
     args = parser.parse_args(argv)
-    env = dict(os.environ)
-    env.setdefault("PLOTLY_RENDERER", "notebook_connected")  # for any figure shown before setup()
-    env.setdefault("NLPCOURSE_WEB", "1")  # setup() then picks a renderer made for the site
-    env.setdefault("NLPCOURSE_PROFILE", "quick")
-    # the chapters import the package of the book being built, whatever copy pip installed
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(args.root.resolve()), env.get("PYTHONPATH")]))
+    env = build_env(args.root, os.environ)
     config = no_execute_config(args.root) if args.no_execute else None
     try:
         return subprocess.call(build_command(args.root, config), env=env)

@@ -12,10 +12,13 @@ import dataclasses
 import os
 from typing import Any, TypeVar
 
+from nlpcourse.utils import check_int
+
 T = TypeVar("T")
 
 PROFILE_ENV = "NLPCOURSE_PROFILE"
 SEED_ENV = "NLPCOURSE_SEED"
+MAX_SEED = 2**32 - 1  # numpy's limit
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,9 +85,20 @@ def get_config(profile: str | None = None, seed: int | None = None) -> RunConfig
         raise ValueError(f"unknown profile {name!r}: valid profiles are {valid} "
                          f"(set {PROFILE_ENV} to one of them)")
     cfg = PROFILES[name]
-    if seed is None and os.environ.get(SEED_ENV):
+    if seed is not None:
+        return cfg.replace(seed=check_int("seed", seed, 0, MAX_SEED, hint="pass e.g. seed=0"))
+    if os.environ.get(SEED_ENV):
         try:
             seed = int(os.environ[SEED_ENV])
         except ValueError:
             raise ValueError(f"{SEED_ENV} must be an integer, got {os.environ[SEED_ENV]!r}") from None
-    return cfg if seed is None else cfg.replace(seed=seed)
+        return cfg.replace(seed=check_int(SEED_ENV, seed, 0, MAX_SEED, hint=f"set e.g. {SEED_ENV}=0"))
+    return cfg
+
+
+def slow_profile_notice(cfg: RunConfig) -> str | None:
+    """One line saying the full profile will be slow without a CUDA GPU, else None (chapter 1)."""
+    if cfg.profile != "full" or _cuda_available():
+        return None
+    return (f"nlpcourse: the full profile without a GPU is slow (the whole IMDB splits, full model sizes); "
+            f"for the quick profile set {PROFILE_ENV}=quick before starting, or call nlpcourse.setup(profile='quick')")

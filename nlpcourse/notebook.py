@@ -5,7 +5,7 @@ import os
 import platform
 import sys
 
-from nlpcourse.config import RunConfig, get_config
+from nlpcourse.config import RunConfig, get_config, slow_profile_notice
 from nlpcourse.utils import set_seed
 
 
@@ -48,11 +48,18 @@ def use_web_plotly_renderer() -> None:
 
 
 def setup(seed: int | None = None, profile: str | None = None) -> RunConfig:
-    """Seed everything and print profile, device and seed; returns the :class:`RunConfig`."""
+    """Seed everything and print profile, device and seed; returns the :class:`RunConfig` (chapter 1).
+
+    The full profile on a machine without a CUDA GPU also prints one line saying it will be
+    slow and how to choose the quick profile.
+    """
     cfg = get_config(profile, seed=seed)
     set_seed(cfg.seed)
     if os.environ.get(WEB_ENV) == "1":
         use_web_plotly_renderer()
     where = "Colab" if in_colab() else platform.system()
     print(f"nlpcourse profile={cfg.profile} seed={cfg.seed} device={describe_hardware()} on {where}")
+    notice = slow_profile_notice(cfg)
+    if notice:
+        print(notice)
     return cfg

@@ -2,12 +2,26 @@
 from __future__ import annotations
 
 import inspect
+import numbers
 import os
 import random
 import time
 from typing import Any
 
 import numpy as np
+
+
+def check_int(name: str, value: Any, minimum: int = 0, maximum: int | None = None, hint: str = "") -> int:
+    """``value`` as an int, or a ValueError naming ``name`` unless it is a whole number in range (chapter 1).
+
+    >>> check_int("batch_size", 32, minimum=1)
+    32
+    """
+    whole = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    if not whole or value < minimum or (maximum is not None and value > maximum):
+        bounds = f">= {minimum}" if maximum is None else f"between {minimum} and {maximum}"
+        raise ValueError(f"{name} must be a whole number {bounds}, got {value!r}" + (f": {hint}" if hint else ""))
+    return int(value)
 
 
 def set_seed(seed: int = 0) -> None:

@@ -115,6 +115,34 @@ def test_tensor_broadcasting_gradients_equal_torch(shapes, seed, op):
 
 
 @settings(max_examples=40, deadline=None)
+@given(shape=st.sampled_from([(3,), (2, 3), (2, 1)]), seed=st.integers(0, 10_000))
+def test_tensor_reflected_ops_and_sigmoid_equal_torch(shape, seed):
+    rng = np.random.default_rng(seed)
+    x_np, other = rng.normal(size=shape), rng.uniform(0.5, 2, size=shape[-1:])
+    x = Tensor(x_np)
+    out = (other / x.sigmoid() + other * x + other - x + 2.0 / (1.0 + x * x)).sum()
+    out.backward()
+    tx, t_other = torch.tensor(x_np, requires_grad=True), torch.as_tensor(other)
+    ref = (t_other / tx.sigmoid() + t_other * tx + t_other - tx + 2.0 / (1.0 + tx * tx)).sum()
+    ref.backward()
+    assert float(out.data) == pytest.approx(ref.item(), rel=1e-10)
+    np.testing.assert_allclose(x.grad, tx.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_numpy_array_on_the_left_defers_to_the_tensor():
+    a, x = np.array([2.0, 4.0]), Tensor([1.0, 2.0])
+    for result in (a * x, a + x, a - x, a / x, np.float64(2.0) / x):
+        assert isinstance(result, Tensor)
+    np.testing.assert_allclose((a / x).data, [2.0, 2.0])
+    m_np, w_np = np.arange(6.0).reshape(3, 2), np.array([[1.0, -1.0], [0.5, 2.0]])
+    w, tw = Tensor(w_np), torch.tensor(w_np, requires_grad=True)
+    (m_np @ w).tanh().sum().backward()
+    (torch.as_tensor(m_np) @ tw).tanh().sum().backward()
+    np.testing.assert_allclose(w.grad, tw.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(x.sigmoid().data, 1 / (1 + np.exp([-1.0, -2.0])))
+
+
+@settings(max_examples=40, deadline=None)
 @given(n=st.integers(1, 6), d=st.integers(1, 5), h=st.integers(1, 5), c=st.integers(2, 4),
        seed=st.integers(0, 10_000))
 def test_tensor_mlp_with_cross_entropy_equals_torch(n, d, h, c, seed):

@@ -45,6 +45,18 @@ def test_seed_override_and_bad_seed(monkeypatch):
         get_config("quick")
 
 
+@pytest.mark.parametrize("seed", [-5, "x", 2.5, 2**32, True])
+def test_bad_seed_argument_is_named(seed):
+    with pytest.raises(ValueError, match=r"^seed must be a whole number between 0 and 4294967295, got .*seed=0"):
+        get_config("quick", seed=seed)
+
+
+def test_bad_seed_in_the_environment_is_named(monkeypatch):
+    monkeypatch.setenv("NLPCOURSE_SEED", "-5")
+    with pytest.raises(ValueError, match="^NLPCOURSE_SEED must be a whole number between 0 and"):
+        get_config("quick")
+
+
 def test_config_is_frozen():
     cfg = PROFILES["quick"]
     with pytest.raises(dataclasses.FrozenInstanceError):

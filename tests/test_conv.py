@@ -39,14 +39,26 @@ def test_conv1d_equals_torch(batch, c_in, c_out, length, kernel, stride, padding
 
 @settings(max_examples=60, deadline=None)
 @given(length=st.integers(1, 16), kernel=st.integers(1, 4), stride=st.one_of(st.none(), st.integers(1, 3)),
-       padding=st.integers(0, 2), seed=st.integers(0, 1000))
-def test_pools_equal_torch(length, kernel, stride, padding, seed):
+       padding=st.integers(0, 2), tied=st.booleans(), seed=st.integers(0, 1000))
+def test_pools_equal_torch(length, kernel, stride, padding, tied, seed):
     if padding > kernel // 2 or conv_output_length(length, kernel, stride or kernel, padding) < 1:
         return  # torch's own rules: padding at most half the kernel, a window must fit
     torch.manual_seed(seed)
-    x = torch.randn(2, 3, length, dtype=torch.float64)
-    torch.testing.assert_close(max_pool1d(x, kernel, stride, padding), F.max_pool1d(x, kernel, stride, padding))
-    torch.testing.assert_close(avg_pool1d(x, kernel, stride, padding), F.avg_pool1d(x, kernel, stride, padding))
+    x = torch.randint(-2, 3, (2, 3, length)).double() if tied else torch.randn(2, 3, length, dtype=torch.float64)
+    for ours, theirs in [(max_pool1d, F.max_pool1d), (avg_pool1d, F.avg_pool1d)]:
+        x_ours, x_ref = x.clone().requires_grad_(), x.clone().requires_grad_()
+        out, ref = ours(x_ours, kernel, stride, padding), theirs(x_ref, kernel, stride, padding)
+        torch.testing.assert_close(out, ref)
+        upstream = torch.randn_like(ref)
+        (out * upstream).sum().backward()
+        (ref * upstream).sum().backward()
+        torch.testing.assert_close(x_ours.grad, x_ref.grad, rtol=1e-12, atol=1e-12)
+
+
+def test_max_pool_gradient_goes_to_the_first_tied_maximum():
+    x = torch.tensor([[[1.0, 3.0, 3.0, 2.0, 3.0, 3.0, 0.0, 0.0]]], requires_grad=True)
+    max_pool1d(x, 3, 2, 1).sum().backward()
+    assert x.grad.tolist() == [[[0.0, 2.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0]]]
 
 
 def test_conv1d_module_equals_nn_conv1d():

@@ -10,6 +10,7 @@ import time
 import pytest
 
 from nlpcourse.data import DataError, DataSource, LocalCopy, fetch
+from nlpcourse.data.download import absolute_data_env
 
 def _tar_gz() -> bytes:
     """A small real archive, like the ones the course downloads."""
@@ -123,6 +124,40 @@ def test_data_env_must_be_a_folder(tmp_path, monkeypatch):
     monkeypatch.setenv("NLPCOURSE_DATA", str(tmp_path / "nope"))
     with pytest.raises(DataError, match="NLPCOURSE_DATA=.* is not a folder"):
         fetch(_source(["http://127.0.0.1:9/never"]))
+
+
+def test_data_error_names_the_folder_a_relative_path_means(tmp_path, monkeypatch):
+    (tmp_path / "notebooks").mkdir()
+    monkeypatch.chdir(tmp_path / "notebooks")            # where a chapter's kernel runs
+    monkeypatch.setenv("NLPCOURSE_DATA", "../shared/data")
+    with pytest.raises(DataError) as err:
+        fetch(_source(["http://127.0.0.1:9/never"]))
+    assert f"NLPCOURSE_DATA='../shared/data' is not a folder (here it means {tmp_path / 'shared' / 'data'})" \
+        in str(err.value)
+
+
+def test_download_error_names_the_data_folder_it_searched(tmp_path, monkeypatch, tmp_cache):
+    (tmp_path / "data").mkdir()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NLPCOURSE_DATA", "data")
+    with socket.socket() as s:  # a port with nothing listening
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(DataError, match=f"NLPCOURSE_DATA is {tmp_path / 'data'}, which holds none"):
+        fetch(_source([f"http://127.0.0.1:{port}/toy.tar.gz"]), progress=False)
+
+
+def test_absolute_data_env_makes_relative_paths_absolute(tmp_path, monkeypatch):
+    environ = {"NLPCOURSE_DATA": "../shared/data", "NLPCOURSE_CACHE": "cache", "PATH": "bin"}
+    absolute_data_env(environ, cwd="/work/main")
+    assert environ == {"NLPCOURSE_DATA": "/work/shared/data", "NLPCOURSE_CACHE": "/work/main/cache", "PATH": "bin"}
+    monkeypatch.chdir(tmp_path)
+    environ = {"NLPCOURSE_DATA": "data", "NLPCOURSE_CACHE": "/abs/cache"}
+    absolute_data_env(environ)
+    assert environ == {"NLPCOURSE_DATA": str(tmp_path / "data"), "NLPCOURSE_CACHE": "/abs/cache"}
+    environ = {"NLPCOURSE_DATA": ""}
+    absolute_data_env(environ)
+    assert environ == {"NLPCOURSE_DATA": ""}
 
 
 def test_manifest_entries_are_complete():

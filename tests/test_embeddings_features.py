@@ -48,11 +48,35 @@ def test_empty_documents_get_zeros_and_a_warning_never_nan(kv):
         MeanEmbeddingVectorizer(kv, on_empty="explode").fit()
 
 
+def _featurizers(kv, **kwargs):
+    return [MeanEmbeddingVectorizer(kv, **kwargs).fit(),
+            BagOfCentroids(kv, n_clusters=3, max_words=None, **kwargs).fit()]
+
+
+def test_both_featurizers_treat_empty_documents_alike(kv):
+    docs = [["good"], ["qwerty", "zzz"], [], ["plot"]]
+    message = r"2 of 4 documents have no .* \(first: #1\); their features are all zero"
+    for featurizer in _featurizers(kv):
+        with pytest.warns(EmptyDocumentWarning, match=message):
+            X = featurizer.transform(docs)
+        assert featurizer.n_empty_ == 2 and not X[1].any() and not X[2].any() and np.all(np.isfinite(X))
+    for featurizer in _featurizers(kv, on_empty="raise"):
+        with pytest.raises(ValueError, match="1 of 1 documents .* on_empty='warn' or 'ignore'"):
+            featurizer.transform([["zzz"]])
+    for featurizer in _featurizers(kv, on_empty="ignore"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            assert not featurizer.transform([["zzz"]]).any() and featurizer.n_empty_ == 1
+    with pytest.raises(ValueError, match="on_empty must be 'warn', 'raise' or 'ignore', got 'explode'"):
+        BagOfCentroids(kv, n_clusters=3, on_empty="explode").fit()
+
+
 def test_bag_of_centroids_groups_similar_words(kv):
     boc = BagOfCentroids(kv, n_clusters=3, max_words=None, random_state=0).fit()
     label = dict(zip(boc.words_, boc.labels_))
     assert label["good"] == label["great"] == label["fine"] != label["bad"] == label["awful"] == label["poor"]
-    X = boc.transform([["good", "great", "bad", "zzz"], ["zzz"]])
+    with pytest.warns(EmptyDocumentWarning):
+        X = boc.transform([["good", "great", "bad", "zzz"], ["zzz"]])
     assert X.shape == (2, 3) and np.allclose(X[0].sum(), 1.0) and not X[1].any()
     assert np.isclose(X[0, label["good"]], 2 / 3)
     counts = BagOfCentroids(kv, n_clusters=3, max_words=None, normalize=False).fit().transform([["good", "great"]])

@@ -87,3 +87,54 @@ def test_analogy_file_and_errors(glove):
     tiny.add_vectors(["zzz", "yyy"], np.ones((2, 50), dtype=np.float32))
     with pytest.raises(ValueError, match="no analogy question"):
         analogy_accuracy(tiny)
+
+
+CASE_WORDS = ["the", "Paris", "paris", "France", "france", "FRANCE", "Berlin", "berlin", "Germany", "germany",
+              "Rome", "italy", "Italy", "ROME", "London", "england", "England", "Madrid", "Spain", "spain", "of", "and"]
+CASE_QUESTIONS = """: capital-common-countries
+Paris France Berlin Germany
+paris france rome italy
+berlin germany london england
+Madrid spain paris france
+rome italy madrid Spain
+LONDON ENGLAND PARIS FRANCE
+paris france tokyo japan
+paris france berlin
+: gram-capitals
+Germany Berlin Italy Rome
+spain madrid england london
+France Paris Spain Madrid
+italy ROME germany BERLIN
+"""
+
+
+@pytest.mark.parametrize("restrict_vocab", [22, 14])
+def test_analogy_accuracy_equals_gensim_with_case_variants(tmp_path, restrict_vocab):
+    from gensim.models import KeyedVectors
+    path = tmp_path / "questions.txt"
+    path.write_text(CASE_QUESTIONS)
+    for seed in range(150):
+        kv = KeyedVectors(vector_size=3)
+        kv.add_vectors(CASE_WORDS, np.random.default_rng(seed).normal(size=(len(CASE_WORDS), 3)).astype(np.float32))
+        ours = analogy_accuracy(kv, restrict_vocab=restrict_vocab, path=path)
+        theirs, sections = kv.evaluate_word_analogies(str(path), restrict_vocab=restrict_vocab)
+        answered = len(sections[-1]["correct"]) + len(sections[-1]["incorrect"])
+        assert ours["accuracy"] == pytest.approx(theirs, abs=1e-12), seed
+        assert ours["coverage"] == pytest.approx(answered / 11)
+
+
+def test_analogy_accuracy_equals_gensim_when_case_variants_fill_its_top_five(tmp_path):
+    from gensim.models import KeyedVectors
+    path = tmp_path / "questions.txt"
+    path.write_text(": family\nab cd ef gh\n")
+    rng = np.random.default_rng(0)
+    first = rng.normal(size=(3, 4))
+    unit = first / np.linalg.norm(first, axis=1, keepdims=True)
+    query = unit[1] - unit[0] + unit[2]
+    variants = query + 0.01 * rng.normal(size=(5, 4))          # the five closest words: variants of ab, cd, ef
+    answer = query + 0.1 * rng.normal(size=4)                   # the sixth closest: gensim looks at five only
+    kv = KeyedVectors(vector_size=4)
+    kv.add_vectors(["ab", "cd", "ef", "gh", "Ab", "aB", "AB", "Cd", "EF"],
+                   np.vstack([first, answer, variants]).astype(np.float32))
+    theirs, _ = kv.evaluate_word_analogies(str(path), restrict_vocab=9)
+    assert analogy_accuracy(kv, restrict_vocab=9, path=path)["accuracy"] == theirs == 0.0

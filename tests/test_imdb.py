@@ -67,6 +67,13 @@ def test_bad_split_and_oversized_sample(real_imdb):
         load_imdb("test", n=25_001)
 
 
+@pytest.mark.parametrize("n", [-5, 0, 2.5, "10", True])
+def test_bad_sample_size_fails_at_the_call_naming_n(n, monkeypatch):
+    monkeypatch.setattr(imdb, "_cache_path", lambda split: pytest.fail("load_imdb read data before checking n"))
+    with pytest.raises(ValueError, match=r"^n must be a whole number >= 1, got .*n=None for the whole split"):
+        load_imdb("train", n=n)
+
+
 def _toy_archive(path, counts):
     with tarfile.open(path, "w:gz") as tar:
         for split, folder, n in counts:

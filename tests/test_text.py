@@ -65,3 +65,10 @@ def test_bucket_batches_cover_everything_once_and_group_lengths():
     spread = np.mean([np.ptp(lengths[b]) for b in batches])
     assert spread < 0.25 * np.ptp(lengths)
     assert [b.tolist() for b in bucket_batches(lengths, 32, seed=1)] == [b.tolist() for b in batches]
+
+
+@pytest.mark.parametrize("kwargs", [dict(batch_size=0), dict(batch_size=2.5), dict(batch_size=4, bucket_size=0)])
+def test_bucket_batches_rejects_bad_sizes_at_the_call(kwargs):
+    name = "bucket_size" if "bucket_size" in kwargs else "batch_size"
+    with pytest.raises(ValueError, match=f"^{name} must be a whole number >= 1"):
+        bucket_batches([3, 1, 2], **kwargs)       # not iterated: the call itself fails

@@ -115,3 +115,17 @@ def test_unknown_words_and_empty_documents_transform_to_zero_rows():
     v = TfidfVectorizer().fit(["good movie", "bad movie"])
     X = v.transform(["completely unseen words", "", "good"])
     assert X[0].nnz == 0 and X[1].nnz == 0 and X[2].toarray().max() == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("vectorizer", [CountVectorizer, TfidfVectorizer])
+@pytest.mark.parametrize("min_df", [-1, -0.5, True])
+def test_bad_min_df_is_rejected_by_fit_before_reading_the_documents(vectorizer, min_df):
+    def documents():
+        raise AssertionError("fit read the documents before checking min_df")
+        yield "never"
+    with pytest.raises(ValueError, match=r"^min_df must be .*got"):
+        vectorizer(min_df=min_df).fit(documents())
+    with pytest.raises(ValueError, match="min_df must be >= 0, got -1: give a document count"):
+        vectorizer(min_df=-1).fit_transform(["a", "b"])   # no token at all: min_df is still named first
+    with pytest.raises(ValueError, match="max_features must be a positive int"):
+        vectorizer(max_features=0).fit(documents())

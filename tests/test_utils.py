@@ -49,6 +49,27 @@ def test_setup_prints_profile_device_and_seed(capsys, monkeypatch):
     assert cfg.seed == 5 and "profile=quick" in line and "seed=5" in line and "device=" in line
 
 
+@pytest.mark.parametrize("seed", [-5, "x"])
+def test_setup_rejects_a_bad_seed_naming_it(seed, capsys):
+    with pytest.raises(ValueError, match="^seed must be a whole number"):
+        nlpcourse.setup(seed=seed)
+    assert capsys.readouterr().out == ""
+
+
+def test_full_profile_without_a_gpu_says_once_it_is_slow(capsys, monkeypatch):
+    import nlpcourse.config as config
+    monkeypatch.delenv("NLPCOURSE_PROFILE", raising=False)
+    monkeypatch.setattr(config, "_cuda_available", lambda: False)
+    nlpcourse.setup(seed=0, profile="full")
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 and "profile=full" in lines[0]
+    assert "slow" in lines[1] and "NLPCOURSE_PROFILE=quick" in lines[1]
+    nlpcourse.setup(seed=0, profile="quick")
+    monkeypatch.setattr(config, "_cuda_available", lambda: True)
+    nlpcourse.setup(seed=0, profile="full")
+    assert "slow" not in capsys.readouterr().out
+
+
 def test_import_is_cheap():
     import subprocess
     import sys

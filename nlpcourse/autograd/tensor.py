@@ -36,6 +36,8 @@ class Tensor:
            [6., 8.]])
     """
 
+    __array_ufunc__ = None  # numpy defers to us: ``ndarray * Tensor`` calls ``Tensor.__rmul__``
+
     def __init__(self, data: ArrayLike, _children: tuple["Tensor", ...] = (), _op: str = ""):
         if isinstance(data, Tensor):
             raise TypeError("Tensor(data) takes an array, not a Tensor")
@@ -160,6 +162,12 @@ class Tensor:
 
     def __rsub__(self, other: ArrayLike) -> "Tensor":
         return _as_tensor(other) - self
+
+    def __rtruediv__(self, other: ArrayLike) -> "Tensor":
+        return _as_tensor(other) * self ** -1
+
+    def __rmatmul__(self, other: ArrayLike) -> "Tensor":
+        return _as_tensor(other) @ self
 
     def sigmoid(self) -> "Tensor":
         return 1.0 / (1.0 + (-self).exp())

@@ -17,6 +17,7 @@ import shutil
 import tempfile
 import urllib.error
 import urllib.request
+from collections.abc import MutableMapping
 from pathlib import Path
 
 from nlpcourse.data.manifest import DataSource
@@ -29,6 +30,19 @@ CHUNK = 1 << 20
 
 class DataError(RuntimeError):
     """A data set could not be found, downloaded or verified."""
+
+
+def absolute_data_env(environ: MutableMapping[str, str], cwd: str | Path | None = None) -> None:
+    """Turn a relative ``$NLPCOURSE_DATA`` or ``$NLPCOURSE_CACHE`` into an absolute path (chapter 1).
+
+    A relative path means relative to where it was set (``cwd``, by default the current
+    folder), also for notebook kernels, which run in ``notebooks/``. The test suite and the
+    book build call this before any kernel starts.
+    """
+    for name in (DATA_ENV, CACHE_ENV):
+        value = environ.get(name)
+        if value and not Path(value).expanduser().is_absolute():
+            environ[name] = os.path.abspath(os.path.join(cwd or os.getcwd(), Path(value).expanduser()))
 
 
 def cache_dir() -> Path:
@@ -45,9 +59,15 @@ def data_dir() -> Path | None:
         return None
     path = Path(value).expanduser()
     if not path.is_dir():
-        raise DataError(f"{DATA_ENV}={value!r} is not a folder: point it at a folder that holds "
-                        f"the course's data (e.g. imdb/aclImdb_texts.tar.xz) or unset it")
+        raise DataError(f"{DATA_ENV}={value!r} is not a folder (here it means {_absolute(path)}): point it at "
+                        f"a folder that holds the course's data (e.g. imdb/aclImdb_texts.tar.xz), "
+                        f"preferably as an absolute path, or unset it")
     return path
+
+
+def _absolute(path: Path) -> Path:
+    """``path`` against the current folder, without following links."""
+    return Path(os.path.abspath(path))
 
 
 def sha256_of(path: Path) -> str:
@@ -110,8 +130,10 @@ def download(source: DataSource, target: Path, *, progress: bool = True) -> Path
         except (OSError, urllib.error.URLError, DataError) as err:
             errors.append(f"  {url}: {err}")
     tried = "\n".join(errors)
+    root = data_dir()
+    searched = "" if root is None else f"{DATA_ENV} is {_absolute(root)}, which holds none of the local copies. "
     raise DataError(
-        f"could not download {source.name!r} ({source.filename}); tried:\n{tried}\n"
+        f"could not download {source.name!r} ({source.filename}); tried:\n{tried}\n{searched}"
         f"Offline? Put a copy of {source.filename} (or one of: "
         f"{', '.join(c.path for c in source.local_copies)}) in a folder and set "
         f"{DATA_ENV}=<that folder>, or download {source.urls[0]} into {target.parent}.")

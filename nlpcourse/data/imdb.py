@@ -19,6 +19,7 @@ import numpy as np
 from nlpcourse.data.archive import iter_archive
 from nlpcourse.data.download import DataError, cache_dir, fetch
 from nlpcourse.data.manifest import IMDB
+from nlpcourse.utils import check_int
 
 SPLITS = ("train", "test", "unsup")
 EXPECTED = {"train": {0: 12_500, 1: 12_500}, "test": {0: 12_500, 1: 12_500}, "unsup": {-1: 50_000}}
@@ -78,6 +79,8 @@ def load_imdb(split: str = "train", n: int | None = None, seed: int = 0) -> Revi
     """
     if split not in SPLITS:
         raise ValueError(f"unknown IMDB split {split!r}: choose one of {', '.join(SPLITS)}")
+    if n is not None:
+        check_int("n", n, minimum=1, hint="the number of reviews to sample, or n=None for the whole split")
     path = _cache_path(split)
     if not path.is_file():
         _build_cache()

@@ -22,43 +22,70 @@ def eval_set_path(name: str) -> Path:
     return Path(datapath(EVAL_SETS[name]))
 
 
-def read_analogies(path: str | Path | None = None) -> list[tuple[str, tuple[str, str, str, str]]]:
-    """(section, (a, b, c, d)) for every question "a is to b as c is to d", lowercased."""
+def _read_questions(path: str | Path | None = None) -> list[tuple[str, tuple[str, ...]]]:
+    """(section, words) for every line of four words, as written; other lines are skipped, as in gensim."""
     questions, section = [], ""
     for line in Path(path or eval_set_path("analogies")).read_text(encoding="utf-8").splitlines():
-        if line.startswith(":"):
-            section = line[1:].strip()
-        elif line.strip():
-            questions.append((section, tuple(line.lower().split())))
+        if line.startswith(": "):
+            section = line.lstrip(": ").strip()
+        elif len(line.split()) == 4:
+            questions.append((section, tuple(line.split())))
     return questions
+
+
+def read_analogies(path: str | Path | None = None) -> list[tuple[str, tuple[str, str, str, str]]]:
+    """(section, (a, b, c, d)) for every question "a is to b as c is to d", lowercased (chapter 2)."""
+    return [(section, tuple(w.lower() for w in words)) for section, words in _read_questions(path)]
+
+
+def _first_case_variants(words: list[str]) -> np.ndarray:
+    """For each word, the index of its first case variant: how gensim matches case-insensitively."""
+    first: dict[str, int] = {}
+    return np.array([first.setdefault(w.upper(), i) for i, w in enumerate(words)], dtype=np.int64)
+
+
+def _answer_analogies(unit: np.ndarray, variant: np.ndarray, ids: np.ndarray, topn: int = 5) -> np.ndarray:
+    """gensim's 3CosAdd answers of ``(N, 4)`` question ids: the first-variant id of each answer, -1 if none.
+
+    The question words' own entries never answer; among the ``topn`` best of the others, the
+    first that is no case variant of a question word does, else the last of them (as in gensim).
+    """
+    a, b, c = ids[:, 0], ids[:, 1], ids[:, 2]
+    scores = (unit[b] - unit[a] + unit[c]) @ unit.T           # (N, V): cosine up to a positive factor
+    rows = np.arange(len(ids))
+    scores[rows, a] = scores[rows, b] = scores[rows, c] = -np.inf
+    topn = min(topn, scores.shape[1])
+    top = np.argpartition(-scores, topn - 1, axis=1)[:, :topn]
+    top = np.take_along_axis(top, np.argsort(-np.take_along_axis(scores, top, 1), axis=1, kind="stable"), 1)
+    present = np.isfinite(np.take_along_axis(scores, top, 1))  # (N, topn), best first
+    answer = variant[top]
+    allowed = present & (answer != a[:, None]) & (answer != b[:, None]) & (answer != c[:, None])
+    pick = np.where(allowed.any(axis=1), allowed.argmax(axis=1), present.sum(axis=1) - 1)
+    return np.where(present.any(axis=1), answer[rows, pick], -1)
 
 
 def analogy_accuracy(kv, restrict_vocab: int = 30_000, path: str | Path | None = None,
                      batch_size: int = 1024) -> dict[str, float]:
     """Accuracy of 3CosAdd on the Google analogies among the ``restrict_vocab`` most frequent words.
 
-    Questions with a word outside those words are skipped (``coverage`` says how many were
-    answered), and the answer may not be one of the three question words, as in gensim
-    (chapter 2). Returns ``accuracy``, ``semantic``, ``syntactic`` and ``coverage``.
+    As gensim's ``evaluate_word_analogies``: words match case-insensitively, through the first
+    case variant among those words; questions with a word outside them are skipped
+    (``coverage`` says how many were answered); no case variant of a question word is an
+    answer (chapter 2). Returns ``accuracy``, ``semantic``, ``syntactic`` and ``coverage``.
     """
     words = kv.index_to_key[:restrict_vocab]
-    index = {}
-    for i, w in enumerate(words):
-        index.setdefault(w.lower(), i)
-    questions = read_analogies(path)
-    kept = [(s, [index[w] for w in q]) for s, q in questions if all(w in index for w in q)]
+    variant = _first_case_variants(words)
+    index = {w.upper(): int(i) for w, i in zip(words, variant)}
+    questions = _read_questions(path)
+    kept = [(s, [index[w.upper()] for w in q]) for s, q in questions if all(w.upper() in index for w in q)]
     if not kept:
         raise ValueError("no analogy question has all four words in the vocabulary: train on more text")
     ids = np.array([q for _, q in kept])
     unit = kv.vectors[:len(words)] / np.maximum(np.linalg.norm(kv.vectors[:len(words)], axis=1, keepdims=True), 1e-12)
     correct = np.zeros(len(ids), dtype=bool)
     for start in range(0, len(ids), batch_size):
-        a, b, c, d = ids[start:start + batch_size].T
-        query = unit[b] - unit[a] + unit[c]                       # b - a + c
-        scores = query @ unit.T
-        rows = np.arange(len(a))
-        scores[rows, a] = scores[rows, b] = scores[rows, c] = -np.inf
-        correct[start:start + batch_size] = scores.argmax(axis=1) == d
+        batch = ids[start:start + batch_size]                 # (n, 4): a, b, c and the expected d
+        correct[start:start + batch_size] = _answer_analogies(unit, variant, batch) == batch[:, 3]
     semantic = np.array([not s.startswith("gram") for s, _ in kept])
     return {"accuracy": float(correct.mean()), "semantic": float(correct[semantic].mean()) if semantic.any() else np.nan,
             "syntactic": float(correct[~semantic].mean()) if (~semantic).any() else np.nan,

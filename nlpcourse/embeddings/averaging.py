@@ -6,16 +6,14 @@ words now have similar features.
 """
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Iterable
 
 import numpy as np
 
+from nlpcourse.embeddings.empty import EmptyDocumentWarning, check_on_empty, report_empty_documents
 from nlpcourse.text.tokenize import as_tokens
 
-
-class EmptyDocumentWarning(UserWarning):
-    """Some documents had no word with a vector; their features are zero (chapter 2)."""
+__all__ = ["EmptyDocumentWarning", "MeanEmbeddingVectorizer"]
 
 
 class MeanEmbeddingVectorizer:
@@ -32,31 +30,19 @@ class MeanEmbeddingVectorizer:
 
     def fit(self, docs: Iterable = (), y=None) -> "MeanEmbeddingVectorizer":
         """Nothing to learn: the vectors are given. Returns self."""
-        if self.on_empty not in ("warn", "raise", "ignore"):
-            raise ValueError(f"on_empty must be 'warn', 'raise' or 'ignore', got {self.on_empty!r}")
+        check_on_empty(self.on_empty)
         return self
 
     def transform(self, docs: Iterable) -> np.ndarray:
         """An (n_docs, vector_size) float32 array of mean word vectors."""
         self.fit()
         key_to_index = self.kv.key_to_index
-        rows = []
-        for doc in docs:
-            ids = [key_to_index[t] for t in as_tokens(doc, self.tokenizer) if t in key_to_index]
-            rows.append(ids)
+        rows = [[key_to_index[t] for t in as_tokens(doc, self.tokenizer) if t in key_to_index] for doc in docs]
+        self.n_empty_ = report_empty_documents(rows, self.on_empty)
         X = np.zeros((len(rows), self.kv.vector_size), dtype=np.float32)
-        empty = [i for i, ids in enumerate(rows) if not ids]
         for i, ids in enumerate(rows):
             if ids:
                 X[i] = self.kv.vectors[ids].mean(axis=0)
-        self.n_empty_ = len(empty)
-        if empty:
-            message = (f"{len(empty)} of {len(rows)} documents have no word with a vector "
-                       f"(first: #{empty[0]}); their features are all zero")
-            if self.on_empty == "raise":
-                raise ValueError(message + ": drop them or use a larger vocabulary")
-            if self.on_empty == "warn":
-                warnings.warn(message, EmptyDocumentWarning, stacklevel=2)
         return X
 
     def fit_transform(self, docs: Iterable, y=None) -> np.ndarray:

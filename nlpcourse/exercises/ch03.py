@@ -11,7 +11,7 @@ def _unbroadcast(unbroadcast):
     """``unbroadcast(grad, shape)`` -> grad summed over the broadcast axes, with the given shape."""
     rng = np.random.default_rng(3)
     cases = [((4, 3), (3,)), ((4, 3), (4, 1)), ((4, 3), (1, 3)), ((2, 4, 3), (4, 1)), ((5,), ()),
-             ((2, 3), (2, 3))]
+             ((2, 3), (2, 3)), ((2, 3, 4), (4,)), ((3, 2, 4, 3), (4, 1)), ((2, 2, 3), ())]
     for grad_shape, shape in cases:
         grad = rng.normal(size=grad_shape)
         expected = grad
@@ -23,8 +23,8 @@ def _unbroadcast(unbroadcast):
         got = unbroadcast(grad.copy(), shape)
         if np.shape(got) != shape:
             yield Case(f"grad {grad_shape} -> {shape}", False,
-                       f"expected shape {shape}, got {np.shape(got)}: sum the leading axes away, "
-                       "and keep (keepdims=True) the axes of size 1")
+                       f"expected shape {shape}, got {np.shape(got)}: sum every leading axis away "
+                       "(there may be several), and keep (keepdims=True) the axes of size 1")
             continue
         yield compare_arrays(f"grad {grad_shape} -> {shape}", got, expected,
                              hint="an input used many times receives the sum of its gradients")

@@ -49,9 +49,14 @@ def conv1d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: int = 
 
 
 def max_pool1d(x: Tensor, kernel_size: int, stride: int | None = None, padding: int = 0) -> Tensor:
-    """The largest entry of each window, as ``F.max_pool1d`` (padding never wins) (chapter 4)."""
+    """The largest entry of each window, as ``F.max_pool1d`` (padding never wins) (chapter 4).
+
+    Like PyTorch, the gradient goes to one entry per window, the first of tied maxima.
+    """
     stride = kernel_size if stride is None else stride
-    return _windows(x, kernel_size, stride, padding, 1, pad_value=float("-inf")).amax(dim=-1)
+    win = _windows(x, kernel_size, stride, padding, 1, pad_value=float("-inf"))  # (B, C, L_out, k)
+    first_max = win.argmax(dim=-1, keepdim=True)                                # (B, C, L_out, 1)
+    return win.gather(-1, first_max).squeeze(-1)                                # (B, C, L_out)
 
 
 def avg_pool1d(x: Tensor, kernel_size: int, stride: int | None = None, padding: int = 0) -> Tensor:

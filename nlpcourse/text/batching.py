@@ -5,6 +5,8 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
+from nlpcourse.utils import check_int
+
 
 def pad_sequences(sequences: Sequence[Sequence[int]], max_len: int | None = None,
                   pad_value: int = 0, truncating: str = "post", padding: str = "post") -> np.ndarray:
@@ -33,15 +35,18 @@ def pad_sequences(sequences: Sequence[Sequence[int]], max_len: int | None = None
 
 def bucket_batches(lengths: Sequence[int], batch_size: int, seed: int = 0,
                    bucket_size: int = 50) -> Iterator[np.ndarray]:
-    """Yield index batches of similar lengths (less padding), in a seeded random order.
+    """Yield index batches of similar lengths (less padding), in a seeded random order (chapter 1).
 
     Indices are shuffled, cut into chunks of ``bucket_size`` batches, sorted by length inside
-    each chunk, split into batches, and the batches shuffled.
+    each chunk, split into batches, and the batches shuffled. Bad arguments fail at the call.
     """
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    check_int("batch_size", batch_size, minimum=1, hint="the number of sequences per batch, e.g. batch_size=32")
+    check_int("bucket_size", bucket_size, minimum=1, hint="the number of batches sorted together, e.g. bucket_size=50")
+    return _bucket_batches(np.asarray(lengths), batch_size, seed, bucket_size)
+
+
+def _bucket_batches(lengths: np.ndarray, batch_size: int, seed: int, bucket_size: int) -> Iterator[np.ndarray]:
     rng = np.random.default_rng(seed)
-    lengths = np.asarray(lengths)
     order = rng.permutation(len(lengths))
     chunk = batch_size * bucket_size
     batches = []

@@ -86,6 +86,7 @@ class CountVectorizer:
         (id of its first n-1 tokens, id of its last token), factorized with ``np.unique``,
         so n-gram strings are built only for distinct n-grams that survive pruning.
         """
+        self._check_params()
         token_lists = self._tokenize_all(docs)
         tokens, lengths, words = _factorize(token_lists)
         ngram_range = self.ngram_range
@@ -112,6 +113,15 @@ class CountVectorizer:
             counts.data[:] = 1
         return counts
 
+    def _check_params(self) -> None:
+        """Reject bad settings before any work, naming the argument, as scikit-learn's ``fit`` does."""
+        self.build_analyzer()  # validates ngram_range
+        _doc_count(self.min_df, 1, "min_df")
+        _doc_count(self.max_df, 1, "max_df")
+        if self.max_features is not None and (not isinstance(self.max_features, numbers.Integral)
+                                              or isinstance(self.max_features, bool) or self.max_features <= 0):
+            raise ValueError(f"max_features must be a positive int or None, got {self.max_features!r}")
+
     def _prune(self, counts: sp.csr_matrix, term_words: np.ndarray, words: list[str]) -> np.ndarray:
         """Columns kept by min_df, max_df and max_features; the rest go to ``stop_words_``."""
         n_docs = counts.shape[0]
@@ -122,8 +132,6 @@ class CountVectorizer:
         df = np.bincount(counts.indices, minlength=counts.shape[1])
         keep = (df >= min_count) & (df <= max_count)
         if self.max_features is not None:
-            if not isinstance(self.max_features, numbers.Integral) or self.max_features <= 0:
-                raise ValueError(f"max_features must be a positive int, got {self.max_features!r}")
             totals = np.bincount(counts.indices, weights=counts.data, minlength=counts.shape[1])
             kept = np.flatnonzero(keep)
             alpha = np.empty(len(kept), dtype=np.int64)  # ties broken alphabetically
@@ -220,9 +228,12 @@ def _check_doc(doc) -> str:
 
 def _doc_count(value: float, n_docs: int, name: str) -> float:
     """min_df / max_df as a number of documents (an int is a count, a float a proportion)."""
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+    if isinstance(value, bool):
+        raise ValueError(f"{name} must be an int (a document count) or a float in [0, 1], got {value!r}")
+    if isinstance(value, numbers.Integral):
         if value < 0:
-            raise ValueError(f"{name} must be >= 0, got {value}")
+            raise ValueError(f"{name} must be >= 0, got {value}: give a document count (an int >= 0) "
+                             "or a proportion of the documents (a float in [0, 1])")
         return int(value)
     if isinstance(value, numbers.Real) and 0.0 <= value <= 1.0:
         return value * n_docs
