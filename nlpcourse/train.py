@@ -1,102 +1,105 @@
 """One training loop for every PyTorch model of the course: ``fit``, ``evaluate``, ``History`` (chapter 3).
 
-The loop knows nothing about the model: a model maps a batch of inputs to logits, a
-loader yields ``(inputs, labels)``. Data order comes from the loader (see
+The loop knows nothing about the model. A batch is a tensor tuple ``(inputs..., targets)``
+or a dict with ``"labels"`` (see :mod:`nlpcourse.batches`); a model returns logits, or
+``(logits, loss)`` when its ``forward`` takes ``targets`` (language models, seq2seq), and
+then its own loss is used. Data order comes from the loader (see
 :func:`nlpcourse.data.loaders.make_loader`, seeded), dropout from ``torch.manual_seed``.
 """
 from __future__ import annotations
 
-import copy
+import contextlib
 import dataclasses
+import math
+import os
 import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from nlpcourse.batches import count_targets, cross_entropy, forward_batch, takes_targets, to_device
 from nlpcourse.config import RunConfig
+from nlpcourse.metrics import IGNORE_INDEX, Metric, make_metrics
 
 
 @dataclasses.dataclass
 class History:
-    """Per-epoch losses and accuracies of one :func:`fit` run (chapter 3)."""
+    """Per-epoch loss and metrics of one :func:`fit` run, train and validation (chapter 3).
 
-    train_loss: list[float] = dataclasses.field(default_factory=list)
-    train_accuracy: list[float] = dataclasses.field(default_factory=list)
-    val_loss: list[float] = dataclasses.field(default_factory=list)
-    val_accuracy: list[float] = dataclasses.field(default_factory=list)
-    val_f1: list[float] = dataclasses.field(default_factory=list)
+    ``train["loss"]``, ``val["accuracy"]``...; the usual ones also as attributes
+    (``train_loss``, ``val_accuracy``); ``learning_rates`` holds one value per optimizer step.
+    """
+
+    train: dict[str, list[float]] = dataclasses.field(default_factory=dict)
+    val: dict[str, list[float]] = dataclasses.field(default_factory=dict)
     epoch_seconds: list[float] = dataclasses.field(default_factory=list)
+    learning_rates: list[float] = dataclasses.field(default_factory=list)
+    monitor: str = "loss"
+    higher_is_better: bool = False
     stopped_early: bool = False
 
     @property
     def epochs(self) -> int:
-        return len(self.train_loss)
+        return len(self.train.get("loss", []))
 
     @property
     def best_epoch(self) -> int:
-        """The epoch (1-based) with the lowest validation loss, else the last one."""
-        if not self.val_loss:
+        """The epoch (1-based) with the best validation ``monitor`` (lowest loss), else the last one."""
+        watched = self.val.get(self.monitor)
+        if not watched:
             return self.epochs
-        return int(np.argmin(self.val_loss)) + 1
+        return int(np.argmax(watched) if self.higher_is_better else np.argmin(watched)) + 1
+
+    train_loss = property(lambda self: self.train.get("loss", []))
+    train_accuracy = property(lambda self: self.train.get("accuracy", []))
+    val_loss = property(lambda self: self.val.get("loss", []))
+    val_accuracy = property(lambda self: self.val.get("accuracy", []))
+    val_f1 = property(lambda self: self.val.get("f1", []))
+
+    def record(self, split: str, scores: dict[str, float]) -> None:
+        for name, value in scores.items():
+            getattr(self, split).setdefault(name, []).append(value)
 
     def plot(self, title: str = "Training curves"):
-        """Loss and accuracy per epoch, train and validation; returns the figure."""
+        """Loss and the first metric per epoch, train and validation; returns the figure."""
         from nlpcourse.viz import plot_history
         return plot_history(self, title=title)
 
     def __repr__(self) -> str:
-        if not self.train_loss:
+        if not self.epochs:
             return "History(epochs=0)"
-        last = f"val_accuracy={self.val_accuracy[-1]:.4f}" if self.val_accuracy else f"train_loss={self.train_loss[-1]:.4f}"
-        return f"History(epochs={self.epochs}, best_epoch={self.best_epoch}, {last})"
+        name, values = next(((k, v) for k, v in self.val.items() if k != "loss"), ("loss", self.train_loss))
+        where = "val" if name != "loss" else "train"
+        return f"History(epochs={self.epochs}, best_epoch={self.best_epoch}, {where}_{name}={values[-1]:.4f})"
 
 
-def _amp_context(device: Any):
-    """Mixed precision on CUDA only (float16 with loss scaling, or bfloat16 where supported)."""
-    import contextlib
-
-    import torch
-    if device.type != "cuda":
-        return contextlib.nullcontext(), None
-    dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-    scaler = torch.amp.GradScaler("cuda") if dtype == torch.float16 else None
-    return torch.autocast("cuda", dtype=dtype), scaler
+def _default_metrics(targets) -> list[str]:
+    """Accuracy and F1 for one label per example; token accuracy and perplexity for sequences."""
+    return ["accuracy", "f1"] if targets.dim() <= 1 else ["token_accuracy", "perplexity"]
 
 
-def _progress(iterable, total: int, desc: str, enabled: bool):
-    if not enabled:
-        return iterable
-    try:
-        import ipywidgets  # noqa: F401  the notebook bar needs it; the text bar does not
-        from tqdm.auto import tqdm
-    except ImportError:
-        from tqdm import tqdm
-    return tqdm(iterable, total=total, desc=desc, leave=False, mininterval=1.0)
+class _Scores:
+    """Loss and metrics accumulated over the batches of one pass."""
 
+    def __init__(self, metrics: Iterable[str | Metric] | None, ignore_index: int) -> None:
+        self.requested, self.ignore_index = metrics, ignore_index
+        self.metrics: list[Metric] | None = None
+        self.loss_sum, self.count = 0.0, 0
 
-def evaluate(model, loader, device: Any = None, loss_fn=None) -> dict[str, float]:
-    """Accuracy, F1 (class 1) and mean loss of a classifier on a loader (chapter 3)."""
-    import torch
+    def update(self, logits, targets, loss: float) -> None:
+        if self.metrics is None:
+            self.metrics = make_metrics(self.requested or _default_metrics(targets), self.ignore_index)
+        count = count_targets(targets, self.ignore_index)
+        self.loss_sum += loss * count
+        self.count += count
+        for metric in self.metrics:
+            metric.update(logits, targets, loss, count)
 
-    from nlpcourse.metrics import classification_scores
-    device = _device_of(model) if device is None else torch.device(device)
-    loss_fn = loss_fn or torch.nn.CrossEntropyLoss()
-    was_training = model.training
-    model.eval()
-    total_loss, count, labels, predictions = 0.0, 0, [], []
-    with torch.no_grad():
-        for inputs, targets in loader:
-            inputs, targets = inputs.to(device), targets.to(device)
-            logits = model(inputs)
-            total_loss += float(loss_fn(logits.float(), targets)) * len(targets)
-            count += len(targets)
-            labels.append(targets.cpu().numpy())
-            predictions.append(logits.argmax(dim=-1).cpu().numpy())
-    model.train(was_training)
-    if count == 0:
-        raise ValueError("evaluate() got an empty loader: it needs at least one batch")
-    scores = classification_scores(np.concatenate(labels), np.concatenate(predictions))
-    return {"accuracy": scores["accuracy"], "f1": scores["f1"], "loss": total_loss / count}
+    def compute(self) -> dict[str, float]:
+        scores = {"loss": self.loss_sum / self.count if self.count else float("nan")}
+        return scores | {m.name: m.compute() for m in self.metrics or []}
 
 
 def _device_of(model) -> Any:
@@ -105,93 +108,199 @@ def _device_of(model) -> Any:
     return first.device if first is not None else torch.device("cpu")
 
 
-def _train_epoch(model, loader, optimizer, loss_fn, device, clip_grad_norm, amp, progress, desc):
+def evaluate(model, loader, device: Any = None, loss_fn: Callable | None = None,
+             metrics: Iterable[str | Metric] | None = None, ignore_index: int = IGNORE_INDEX) -> dict[str, float]:
+    """Mean loss and metrics of a model on a loader, in eval mode (chapter 3).
+
+    Default metrics: accuracy and F1 (binary for two classes, macro otherwise) for
+    classifiers; token accuracy and perplexity when the targets are sequences.
+    """
     import torch
-    autocast, scaler = amp
-    model.train()
-    total_loss, correct, count = 0.0, 0, 0
-    for inputs, targets in _progress(loader, len(loader), desc, progress):
-        inputs, targets = inputs.to(device), targets.to(device)
-        optimizer.zero_grad(set_to_none=True)
-        with autocast:
-            logits = model(inputs)
-            loss = loss_fn(logits.float(), targets)
+    device = _device_of(model) if device is None else torch.device(device)
+    loss_fn = loss_fn or (lambda logits, targets: cross_entropy(logits, targets, ignore_index))
+    with_targets, was_training = takes_targets(model), model.training
+    scores = _Scores(metrics, ignore_index)
+    model.eval()
+    try:
+        with torch.no_grad():
+            for batch in loader:
+                logits, loss, targets = forward_batch(model, to_device(batch, device), with_targets)
+                loss = loss_fn(logits, targets) if loss is None else loss
+                scores.update(logits, targets, float(loss))
+    finally:
+        model.train(was_training)
+    if scores.count == 0:
+        raise ValueError("evaluate() got an empty loader: it needs at least one batch")
+    return scores.compute()
+
+
+@dataclasses.dataclass
+class _Step:
+    """What one optimizer step needs: the model, the optimizer and its schedule, the loss, AMP."""
+
+    model: Any
+    optimizer: Any
+    scheduler: Any
+    loss_fn: Callable
+    device: Any
+    clip_grad_norm: float | None
+    accumulate: int
+    autocast: Any
+    scaler: Any
+    with_targets: bool
+
+
+def _amp(device: Any, enabled: bool) -> tuple[Any, Any]:
+    """Mixed precision on CUDA only: bfloat16 where supported, else float16 with loss scaling."""
+    import torch
+    if device.type != "cuda" or not enabled:
+        return contextlib.nullcontext(), None
+    dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    scaler = torch.amp.GradScaler("cuda") if dtype == torch.float16 else None
+    return torch.autocast("cuda", dtype=dtype), scaler
+
+
+def _optimizer_step(step: _Step, history: History) -> None:
+    import torch
+    if step.scaler is not None:   # float16: gradients were scaled up so that small ones do not underflow
+        step.scaler.unscale_(step.optimizer)
+    if step.clip_grad_norm:
+        torch.nn.utils.clip_grad_norm_(step.model.parameters(), step.clip_grad_norm)
+    history.learning_rates.append(step.optimizer.param_groups[0]["lr"])
+    if step.scaler is None:
+        step.optimizer.step()
+    else:
+        step.scaler.step(step.optimizer)
+        step.scaler.update()
+    step.scheduler.step()
+    step.optimizer.zero_grad(set_to_none=True)
+
+
+def _train_epoch(step: _Step, loader, scores: _Scores, history: History, bar) -> dict[str, float]:
+    """One pass over the loader: forward, loss, backward; an optimizer step every ``accumulate`` batches."""
+    import torch
+    step.model.train()
+    n_batches = len(loader)
+    for i, batch in enumerate(bar(loader)):
+        group_start = i - i % step.accumulate                   # batches of one accumulated step
+        group_size = min(step.accumulate, n_batches - group_start)
+        with step.autocast:
+            logits, loss, targets = forward_batch(step.model, to_device(batch, step.device), step.with_targets)
+            loss = step.loss_fn(logits, targets) if loss is None else loss
         if not torch.isfinite(loss):
             raise FloatingPointError(f"the loss became {loss.item()}: lower the learning rate or clip gradients")
-        if scaler is None:
-            loss.backward()
-        else:  # float16 on a GPU: scale the loss so small gradients do not underflow
-            scaler.scale(loss).backward()
-            scaler.unscale_(optimizer)
-        if clip_grad_norm:
-            torch.nn.utils.clip_grad_norm_(model.parameters(), clip_grad_norm)
-        if scaler is None:
-            optimizer.step()
-        else:
-            scaler.step(optimizer)
-            scaler.update()
-        total_loss += loss.item() * len(targets)
-        correct += int((logits.argmax(dim=-1) == targets).sum())
-        count += len(targets)
-    return total_loss / count, correct / count
+        scaled = loss / group_size                              # the mean over the accumulated batches
+        (scaled if step.scaler is None else step.scaler.scale(scaled)).backward()
+        if i + 1 == group_start + group_size:
+            _optimizer_step(step, history)
+        scores.update(logits.detach(), targets, loss.item())
+    return scores.compute()
 
 
-def _check_fit_arguments(train_loader, val_loader, epochs: int, patience: int | None) -> None:
-    if epochs < 1:
-        raise ValueError(f"epochs must be >= 1, got {epochs}")
-    if patience is not None and val_loader is None:
-        raise ValueError("early stopping (patience) needs a val_loader to watch")
+def _progress_bar(enabled: bool, desc: str) -> Callable:
+    """A tqdm bar that disappears when done; none on the website, where it would be frozen."""
+    if not enabled:
+        return lambda loader: loader
+    from tqdm.auto import tqdm
+    return lambda loader: tqdm(loader, total=len(loader), desc=desc, leave=False, mininterval=1.0)
+
+
+def _check_fit_arguments(train_loader, val_loader, epochs: int, patience: int | None, accumulate: int,
+                         monitor: str) -> None:
+    if not isinstance(epochs, int) or epochs < 1:
+        raise ValueError(f"epochs must be an integer >= 1, got {epochs!r}")
+    if not isinstance(accumulate, int) or accumulate < 1:
+        raise ValueError(f"accumulate must be an integer >= 1 (batches per optimizer step), got {accumulate!r}")
+    if patience is not None and (val_loader is None or patience < 1):
+        raise ValueError("early stopping needs patience >= 1 and a val_loader to watch")
+    if monitor != "loss" and val_loader is None:
+        raise ValueError(f"monitor={monitor!r} watches the validation set: pass a val_loader")
     if len(train_loader) == 0:
         raise ValueError("the train_loader is empty: check the data set and batch_size")
-
-
-def _validate(model, val_loader, device, loss_fn, history: History) -> str:
-    """Score the model on the validation loader, append to ``history``; returns a log fragment."""
-    scores = evaluate(model, val_loader, device, loss_fn)
-    history.val_loss.append(scores["loss"])
-    history.val_accuracy.append(scores["accuracy"])
-    history.val_f1.append(scores["f1"])
-    return f" | val loss {scores['loss']:.4f} acc {scores['accuracy']:.4f}"
+    if val_loader is not None and len(val_loader) == 0:
+        raise ValueError("the val_loader is empty: give it at least one batch, or pass val_loader=None")
 
 
 def fit(model, train_loader, val_loader=None, cfg: RunConfig | None = None, *, epochs: int | None = None,
-        lr: float = 1e-3, optimizer=None, loss_fn=None, clip_grad_norm: float | None = 1.0,
-        patience: int | None = None, device: Any = None, progress: bool = True) -> History:
-    """Train a classifier that returns logits; returns its :class:`History` (chapter 3).
+        lr: float = 1e-3, weight_decay: float = 0.0, optimizer=None, schedule: str = "constant",
+        warmup: int | float = 0, accumulate: int = 1, clip_grad_norm: float | None = 1.0,
+        loss_fn: Callable | None = None, metrics: Iterable[str | Metric] | None = None, monitor: str = "loss",
+        patience: int | None = None, restore_best: bool = True, checkpoint: str | Path | None = None,
+        device: Any = None, mixed_precision: bool = True, ignore_index: int = IGNORE_INDEX,
+        progress: bool | None = None) -> History:
+    """Train a model and return its :class:`History` (chapter 3).
 
-    ``epochs`` defaults to ``cfg.epochs``; the optimizer to Adam(``lr``); the loss to
-    cross-entropy. With ``patience``, training stops once the validation loss has not
-    improved for that many epochs, and the weights of the best epoch are restored.
+    - ``device=None``: the best device there is (CUDA, then MPS, then CPU); the model is moved there.
+    - Optimizer: AdamW(``lr``, ``weight_decay`` on matrices only), unless ``optimizer`` is given;
+      the learning rate follows ``schedule`` (constant, linear or cosine decay) per optimizer step,
+      after a linear ``warmup`` (steps, or a share of all steps when a float).
+    - ``accumulate`` batches per optimizer step; gradients clipped to ``clip_grad_norm``.
+    - With a ``val_loader``: validation after each epoch; ``patience`` epochs without a better
+      ``monitor`` (validation loss by default) stop training; the best epoch's weights are put
+      back (``restore_best``) and written to ``checkpoint`` (safetensors) when given.
+    - ``progress=None``: a line per epoch, and a bar except on the website.
     """
     import torch
+
+    from nlpcourse.checkpoint import save_weights
+    from nlpcourse.optim import make_optimizer, make_scheduler
+    from nlpcourse.utils import get_device
     epochs = epochs if epochs is not None else (cfg.epochs if cfg is not None else 1)
-    _check_fit_arguments(train_loader, val_loader, epochs, patience)
+    _check_fit_arguments(train_loader, val_loader, epochs, patience, accumulate, monitor)
     if cfg is not None:
-        torch.manual_seed(cfg.seed)  # dropout and any other randomness inside the model
-    device = torch.device(device) if device is not None else _device_of(model)
+        torch.manual_seed(cfg.seed)                             # dropout and any other randomness inside the model
+    device = get_device(device)
     model.to(device)
-    optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr)
-    loss_fn = loss_fn or torch.nn.CrossEntropyLoss()
-    amp = _amp_context(device)
-    history, best_state, waited = History(), None, 0
+    optimizer = optimizer or make_optimizer(model, lr, weight_decay)
+    total_steps = math.ceil(len(train_loader) / accumulate) * epochs
+    autocast, scaler = _amp(device, mixed_precision)
+    step = _Step(model, optimizer, make_scheduler(optimizer, schedule, warmup, total_steps),
+                 loss_fn or (lambda logits, targets: cross_entropy(logits, targets, ignore_index)),
+                 device, clip_grad_norm, accumulate, autocast, scaler, takes_targets(model))
+    show_bar = progress if progress is not None else os.environ.get("NLPCOURSE_WEB") != "1"
+    history, best_state, waited = History(monitor=monitor), None, 0
     for epoch in range(1, epochs + 1):
         start = time.perf_counter()
-        loss, accuracy = _train_epoch(model, train_loader, optimizer, loss_fn, device, clip_grad_norm,
-                                      amp, progress, f"epoch {epoch}/{epochs}")
-        history.train_loss.append(loss)
-        history.train_accuracy.append(accuracy)
-        line = f"epoch {epoch}/{epochs}: train loss {loss:.4f} acc {accuracy:.4f}"
+        train_scores = _train_epoch(step, train_loader, _Scores(metrics, ignore_index), history,
+                                    _progress_bar(show_bar, f"epoch {epoch}/{epochs}"))
+        history.record("train", train_scores)
+        line = f"epoch {epoch}/{epochs}: train {_format(train_scores)}"
         if val_loader is not None:
-            line += _validate(model, val_loader, device, loss_fn, history)
-            improved = history.best_epoch == epoch
-            best_state = copy.deepcopy(model.state_dict()) if improved else best_state
-            waited = 0 if improved else waited + 1
+            val_scores = evaluate(model, val_loader, device, step.loss_fn, metrics, ignore_index)
+            history.higher_is_better = _higher_is_better(monitor, val_scores, metrics)
+            history.record("val", val_scores)
+            line += f" | val {_format(val_scores)}"
+            if history.best_epoch == epoch:
+                waited = 0
+                best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+                if checkpoint is not None:
+                    save_weights(model, checkpoint)
+            else:
+                waited += 1
         history.epoch_seconds.append(time.perf_counter() - start)
-        if progress:
-            print(f"{line} ({history.epoch_seconds[-1]:.1f}s)")
+        if progress is not False:
+            print(f"{line} ({history.epoch_seconds[-1]:.1f}s)", flush=True)
         if patience is not None and waited >= patience:
             history.stopped_early = epoch < epochs
             break
-    if patience is not None and best_state is not None:
+    if best_state is not None and restore_best:
         model.load_state_dict(best_state)
+    if checkpoint is not None and val_loader is None:
+        save_weights(model, checkpoint)
     return history
+
+
+def _higher_is_better(monitor: str, scores: dict[str, float], metrics) -> bool:
+    """Whether a larger value of the watched score is better (loss and perplexity: no)."""
+    from nlpcourse.metrics import METRICS
+    if monitor not in scores:
+        raise ValueError(f"monitor={monitor!r} is not among the validation scores {sorted(scores)}")
+    if monitor == "loss":
+        return False
+    named = {m.name: m for m in metrics or [] if isinstance(m, Metric)}
+    return (named.get(monitor) or METRICS[monitor]).higher_is_better
+
+
+def _format(scores: dict[str, float]) -> str:
+    short = {"accuracy": "acc", "token_accuracy": "token acc", "perplexity": "ppl"}
+    return " ".join(f"{short.get(k, k)} {v:.4f}" for k, v in scores.items())

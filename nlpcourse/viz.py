@@ -154,20 +154,18 @@ def plot_loss_history(losses: Sequence[float], ax=None, label: str = "training l
 
 
 def plot_history(history, title: str = "Training curves"):
-    """Loss and accuracy per epoch of a :class:`~nlpcourse.train.History`, train and validation (chapter 3)."""
+    """Loss and the first metric per epoch of a :class:`~nlpcourse.train.History`, train and validation (chapter 3)."""
     plt = _plt()
-    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(9, 3.4))
+    metric = next((name for name in history.train if name != "loss"), None)
+    panels = ["loss"] + ([metric] if metric else [])
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.5 * len(panels), 3.4), squeeze=False)
     epochs = np.arange(1, history.epochs + 1)
-    ax_loss.plot(epochs, history.train_loss, "o-", label="train")
-    ax_acc.plot(epochs, history.train_accuracy, "o-", label="train")
-    if history.val_loss:
-        n = len(history.val_loss)
-        ax_loss.plot(epochs[:n], history.val_loss, "s-", label="validation")
-        ax_acc.plot(epochs[:n], history.val_accuracy, "s-", label="validation")
-        ax_loss.axvline(history.best_epoch, color="k", ls=":", lw=1, label=f"best epoch ({history.best_epoch})")
-    ax_loss.set(xlabel="epoch", ylabel="loss", title="loss")
-    ax_acc.set(xlabel="epoch", ylabel="accuracy", title="accuracy")
-    for ax in (ax_loss, ax_acc):
+    for ax, name in zip(axes[0], panels):
+        ax.plot(epochs, history.train[name], "o-", label="train")
+        if history.val.get(name):
+            ax.plot(epochs[:len(history.val[name])], history.val[name], "s-", label="validation")
+            ax.axvline(history.best_epoch, color="k", ls=":", lw=1, label=f"best epoch ({history.best_epoch})")
+        ax.set(xlabel="epoch", ylabel=name.replace("_", " "), title=name.replace("_", " "))
         ax.legend()
         ax.xaxis.get_major_locator().set_params(integer=True)
     fig.suptitle(title)

@@ -50,10 +50,21 @@ def test_load_embeddings_and_top_ngrams():
 def test_keras_model_has_the_same_parameter_count():
     pytest.importorskip("keras")
     from nlpcourse.keras.textcnn import get_textcnn
-    for cfg in [TINY, TextCNNConfig(vocab_size=1000, embed_dim=32, num_filters=10)]:
-        keras_model = get_textcnn(cfg.vocab_size, cfg.embed_dim, cfg.num_filters, cfg.filter_sizes, cfg.dropout)
+    repeated = TextCNNConfig(vocab_size=60, embed_dim=8, num_filters=3, filter_sizes=(3, 3, 4))
+    for cfg in [TINY, TextCNNConfig(vocab_size=1000, embed_dim=32, num_filters=10), repeated]:
+        keras_model = get_textcnn(cfg)
         assert count_params(keras_model) == count_params(TextCNN(cfg))
         assert keras_model(np.zeros((2, 9), dtype="int32")).shape == (2, 2)
+
+
+def test_keras_model_starts_from_given_embeddings():
+    pytest.importorskip("keras")
+    from nlpcourse.keras.textcnn import get_textcnn
+    vectors = np.random.default_rng(0).normal(size=(50, 8)).astype("float32")
+    keras_model = get_textcnn(TINY, embeddings=vectors)
+    assert np.allclose(keras_model.get_layer("embedding").get_weights()[0], vectors)
+    with pytest.raises(ValueError, match="one row per"):
+        get_textcnn(TINY, embeddings=vectors[:10])
 
 
 @pytest.mark.slow

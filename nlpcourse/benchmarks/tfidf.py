@@ -1,4 +1,7 @@
-"""Our TF-IDF against scikit-learn's on IMDB, and the chapter-1 baselines (chapter 1).
+"""Our TF-IDF against scikit-learn's on IMDB: same matrices, time ratios (chapter 1).
+
+The chapter-1 baselines' accuracies are leaderboard rows: ``python -m nlpcourse.bench imdb
+--models tfidf_logreg,nbsvm``.
 
 Timings are ratios against a reference run in the same process (scikit-learn), taken
 alternately and repeated (best kept), so a noisy machine affects both sides alike.
@@ -12,11 +15,10 @@ import time
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--n", type=int, default=None, help="reviews per split (default: all 25,000)")
     parser.add_argument("--repeats", type=int, default=2)
-    parser.add_argument("--skip-accuracy", action="store_true")
 
 
 def run(args: argparse.Namespace) -> dict:
-    return bench_tfidf(args.n, args.repeats, args.skip_accuracy)
+    return bench_tfidf(args.n, args.repeats)
 
 
 def _best_time(fn, repeats: int) -> tuple[float, object]:
@@ -28,10 +30,9 @@ def _best_time(fn, repeats: int) -> tuple[float, object]:
     return best, result
 
 
-def bench_tfidf(n_train: int | None, repeats: int, skip_accuracy: bool) -> dict:
+def bench_tfidf(n_train: int | None, repeats: int) -> dict:
     from sklearn.feature_extraction.text import TfidfVectorizer as SklearnTfidf
 
-    from nlpcourse import baselines
     from nlpcourse.data import load_imdb
     from nlpcourse.text import TfidfVectorizer
 
@@ -55,12 +56,4 @@ def bench_tfidf(n_train: int | None, repeats: int, skip_accuracy: bool) -> dict:
               f"ratio {ours_s / ref_s:4.2f}  ({X_ours.shape[1]:,} terms, max |diff| {diff:.1e})")
         if diff > 1e-12:
             raise SystemExit(f"outputs differ by {diff}: the from-scratch TF-IDF is wrong")
-    if not skip_accuracy:
-        print("accuracy on the IMDB test split:")
-        for name, fn in (("TF-IDF + logistic regression", baselines.tfidf_logreg), ("NB-SVM uni+bigrams", baselines.nbsvm)):
-            seconds, scores = _best_time(lambda: fn(train.texts, train.labels, test.texts, test.labels), 1)
-            report[name] = scores | {"seconds": seconds}
-            print(f"  {name:30s} accuracy {scores['accuracy']:.4f}  F1 {scores['f1']:.4f}  "
-                  f"({scores['features']:,} features, {seconds:.0f}s)")
-        print("  published: NB-SVM uni+bigrams 0.9122 (Wang & Manning 2012)")
     return report

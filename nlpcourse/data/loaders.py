@@ -10,8 +10,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from nlpcourse.config import RunConfig
 from nlpcourse.text import Vocab, pad_sequences
 from nlpcourse.text.tokenize import as_tokens
+
+INPUTS = ("tokens", "tfidf")
 
 
 @dataclasses.dataclass
@@ -61,3 +64,64 @@ def make_loader(X: np.ndarray, y: np.ndarray, batch_size: int = 64, shuffle: boo
     dataset = TensorDataset(inputs, torch.as_tensor(y, dtype=torch.long))
     generator = torch.Generator().manual_seed(seed)
     return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, generator=generator)
+
+
+@dataclasses.dataclass
+class IMDBData:
+    """IMDB ready for a network: training rows (validation held out), validation rows, test rows (chapters 3-4).
+
+    ``X_*`` are padded token indices (``inputs="tokens"``) or TF-IDF vectors (``"tfidf"``);
+    ``vocab_size`` is the number of vocabulary entries, or of TF-IDF features.
+    """
+
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_val: np.ndarray
+    y_val: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    vocab: Vocab | None = None
+    vectorizer: object | None = None
+
+    @property
+    def vocab_size(self) -> int:
+        return len(self.vocab) if self.vocab is not None else int(self.X_train.shape[1])
+
+    @property
+    def sizes(self) -> dict[str, int]:
+        return {"n_train": len(self.y_train), "n_val": len(self.y_val), "n_test": len(self.y_test)}
+
+    def loaders(self, batch_size: int, seed: int = 0, eval_batch_size: int = 256) -> tuple:
+        """Train (shuffled, seeded), validation and test loaders."""
+        return (make_loader(self.X_train, self.y_train, batch_size, shuffle=True, seed=seed),
+                make_loader(self.X_val, self.y_val, eval_batch_size),
+                make_loader(self.X_test, self.y_test, eval_batch_size))
+
+
+def prepare_imdb(cfg: RunConfig, max_len: int, max_vocab: int, inputs: str = "tokens",
+                 val_share: float = 0.1) -> IMDBData:
+    """The profile's IMDB splits as a network reads them; validation comes from the train split (chapters 3-4).
+
+    The training reviews arrive in a seeded random order, so the first ``val_share`` of them
+    is a random validation set. The vocabulary (or TF-IDF vocabulary) is built on the
+    training split; test reviews are only encoded with it.
+    """
+    from nlpcourse.data.imdb import load_imdb_splits
+    if inputs not in INPUTS:
+        raise ValueError(f"inputs must be one of {', '.join(INPUTS)}, got {inputs!r}")
+    if not 0 < val_share < 1:
+        raise ValueError(f"val_share must be in (0, 1), got {val_share}")
+    train, test = load_imdb_splits(cfg)
+    vocab = vectorizer = None
+    if inputs == "tokens":
+        encoded = encode_imdb(train.texts, test.texts, max_len=max_len, max_size=max_vocab)
+        X_train, X_test, vocab = encoded.X_train, encoded.X_test, encoded.vocab
+    else:
+        from nlpcourse.text import TfidfVectorizer, clean_text
+        vectorizer = TfidfVectorizer(min_df=5, max_features=max_vocab, sublinear_tf=True)
+        X_train = vectorizer.fit_transform([clean_text(t) for t in train.texts]).toarray().astype(np.float32)
+        X_test = vectorizer.transform([clean_text(t) for t in test.texts]).toarray().astype(np.float32)
+    y_train, y_test = train.labels.astype(np.int64), test.labels.astype(np.int64)
+    n_val = int(len(y_train) * val_share)
+    return IMDBData(X_train[n_val:], y_train[n_val:], X_train[:n_val], y_train[:n_val], X_test, y_test,
+                    vocab, vectorizer)

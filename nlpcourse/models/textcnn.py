@@ -6,33 +6,14 @@ of all filters, after dropout, feed one linear layer that returns the logits.
 """
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from nlpcourse.models.configs import TextCNNConfig
 
-@dataclasses.dataclass
-class TextCNNConfig:
-    """Sizes of a :class:`TextCNN` (chapter 4). Kim (2014) used 300-d vectors and 100 filters per width."""
-
-    vocab_size: int
-    embed_dim: int = 128
-    num_filters: int = 100
-    filter_sizes: tuple[int, ...] = (3, 4, 5)
-    dropout: float = 0.5
-    num_classes: int = 2
-    pad_index: int = 0
-
-    def __post_init__(self) -> None:
-        if self.vocab_size < 2 or self.embed_dim < 1 or self.num_filters < 1:
-            raise ValueError("vocab_size must be >= 2, embed_dim and num_filters >= 1")
-        if not self.filter_sizes or min(self.filter_sizes) < 1:
-            raise ValueError(f"filter_sizes must be positive widths, got {self.filter_sizes}")
-        if not 0 <= self.dropout < 1:
-            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+__all__ = ["TextCNN", "TextCNNConfig", "top_ngrams"]
 
 
 class TextCNN(nn.Module):

@@ -1,0 +1,31 @@
+"""Model weights to and from safetensors files, never pickle (chapter 3)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+
+def save_weights(model: Any, path: str | Path) -> Path:
+    """Write the model's weights to ``path`` (safetensors), atomically: a crash leaves the old file."""
+    from safetensors.torch import save_model
+    path = Path(path)
+    if path.suffix != ".safetensors":
+        raise ValueError(f"checkpoint path must end in .safetensors, got {str(path)!r}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    save_model(model, str(tmp))
+    os.replace(tmp, path)
+    return path
+
+
+def load_weights(model: Any, path: str | Path, strict: bool = True) -> Any:
+    """Load weights written by :func:`save_weights` into ``model`` (on its device); returns the model."""
+    from safetensors.torch import load_model
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no checkpoint at {path.resolve()}: train with fit(..., checkpoint=...) first")
+    first = next(model.parameters(), None)
+    device = str(first.device) if first is not None else "cpu"
+    load_model(model, str(path), strict=strict, device=device)
+    return model

@@ -1,0 +1,146 @@
+"""The IMDB leaderboard: the schema of a results row, the committed results, published figures.
+
+``python -m nlpcourse.bench imdb`` writes rows to ``results/<profile>-<date>.json``; the
+leaderboard page (``book/leaderboard.md``) reads them back with :func:`load_results` and shows
+the latest row per model, framework, profile and hardware beside :data:`PUBLISHED`.
+Rendering trains nothing.
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+RESULTS_DIR = Path(__file__).resolve().parent.parent / "results"
+SCHEMA_VERSION = 1
+RESULTS_FILE = re.compile(r"^(quick|full)-\d{4}-\d{2}-\d{2}\.json$")
+
+_NUMBER = (int, float)
+_OPTIONAL_NUMBER = (int, float, type(None))
+ROW_FIELDS: dict[str, tuple[type, ...]] = {
+    "model": (str,), "framework": (str,), "chapter": (int,), "description": (str,), "profile": (str,),
+    "n_train": (int,), "n_val": (int,), "n_test": (int,), "accuracy": (float,), "f1": (float,),
+    "parameters": (int,), "train_seconds": _NUMBER, "seconds_per_epoch": _OPTIONAL_NUMBER,
+    "epochs": (int, type(None)), "best_epoch": (int, type(None)), "peak_memory_mb": _NUMBER,
+    "memory_kind": (str,), "hardware": (str,), "versions": (dict,), "settings": (dict,),
+    "seed": (int,), "date": (str,), "commit": (str,),
+}
+FRAMEWORKS = ("torch", "keras", "sklearn")
+MEMORY_KINDS = ("rss", "cuda_max_allocated", "gpu_peak")
+
+# Published IMDB test accuracies (%), with where each comes from. The keras.io figures pick
+# their epoch on the test set; ours never do.
+PUBLISHED: list[dict[str, Any]] = [
+    {"model": "NB-SVM (uni+bigrams)", "accuracy": 91.22, "source": "Wang & Manning 2012"},
+    {"model": "keras imdb_cnn", "accuracy": 89.0, "source": "keras examples/imdb_cnn.py"},
+    {"model": "d2l TextCNN", "accuracy": 86.8, "source": "d2l.ai, sentiment analysis with CNNs"},
+    {"model": "d2l BiLSTM + GloVe", "accuracy": 86.1, "source": "d2l.ai, sentiment analysis with RNNs"},
+    {"model": "keras 2-layer BiLSTM", "accuracy": 84.3, "source": "keras.io, bidirectional LSTM on IMDB"},
+    {"model": "keras CNN-LSTM", "accuracy": 85.0, "source": "keras examples/imdb_cnn_lstm.py"},
+    {"model": "keras one-block Transformer", "accuracy": 87.45, "source": "keras.io, text classification with Transformer"},
+    {"model": "DistilBERT", "accuracy": 92.82, "source": "Sanh et al. 2019"},
+    {"model": "BERT-large", "accuracy": 95.49, "source": "Yang et al. 2019 (XLNet paper)"},
+    {"model": "XLNet-large", "accuracy": 96.21, "source": "Yang et al. 2019"},
+]
+
+
+def validate_row(row: dict[str, Any]) -> None:
+    """Raise ``ValueError`` naming every field of a results row that is missing or wrong."""
+    problems = [f"missing {name}" for name in ROW_FIELDS if name not in row]
+    problems += [f"unknown field {name}" for name in row if name not in ROW_FIELDS]
+    for name, types in ROW_FIELDS.items():
+        value = row.get(name)
+        if name in row and (not isinstance(value, types) or (isinstance(value, bool) and bool not in types)):
+            problems.append(f"{name} is {type(value).__name__}, expected {'/'.join(t.__name__ for t in types)}")
+    if not problems:
+        problems += _check_values(row)
+    if problems:
+        raise ValueError(f"results row {row.get('model')!r}/{row.get('framework')!r}: " + "; ".join(problems))
+
+
+def _check_values(row: dict[str, Any]) -> list[str]:
+    problems = []
+    if row["framework"] not in FRAMEWORKS:
+        problems.append(f"framework {row['framework']!r} not in {FRAMEWORKS}")
+    if row["profile"] not in ("quick", "full"):
+        problems.append(f"profile {row['profile']!r} is neither quick nor full")
+    if row["memory_kind"] not in MEMORY_KINDS:
+        problems.append(f"memory_kind {row['memory_kind']!r} not in {MEMORY_KINDS}")
+    for name in ("accuracy", "f1"):
+        if not 0 <= row[name] <= 1:
+            problems.append(f"{name} {row[name]} is not in [0, 1]")
+    if min(row["n_train"], row["n_test"], row["parameters"]) < 1 or row["n_val"] < 0:
+        problems.append("sizes and parameters must be positive")
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}", row["date"]):
+        problems.append(f"date {row['date']!r} is not YYYY-MM-DDTHH:MM:SS")
+    if row["epochs"] is not None and not 1 <= (row["best_epoch"] or 0) <= row["epochs"]:
+        problems.append("best_epoch must lie in 1..epochs")
+    return problems
+
+
+def read_results_file(path: Path) -> list[dict[str, Any]]:
+    """The rows of one results file, each validated."""
+    data = json.loads(Path(path).read_text())
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA_VERSION or not isinstance(data.get("rows"), list):
+        raise ValueError(f"{path}: expected {{'schema': {SCHEMA_VERSION}, 'rows': [...]}}")
+    for row in data["rows"]:
+        validate_row(row)
+    return data["rows"]
+
+
+def write_rows(rows: list[dict[str, Any]], path: Path) -> Path:
+    """Add rows to a results file; a row replaces an earlier one of the same model, framework and hardware."""
+    for row in rows:
+        validate_row(row)
+    path = Path(path)
+    old = read_results_file(path) if path.exists() else []
+    key = lambda r: (r["model"], r["framework"], r["hardware"])  # noqa: E731
+    new_keys = {key(r) for r in rows}
+    merged = [r for r in old if key(r) not in new_keys] + rows
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps({"schema": SCHEMA_VERSION, "rows": merged}, indent=1) + "\n")
+    tmp.replace(path)
+    return path
+
+
+def results_files(results_dir: Path = RESULTS_DIR) -> list[Path]:
+    return sorted(p for p in Path(results_dir).glob("*.json") if RESULTS_FILE.match(p.name))
+
+
+def load_results(results_dir: Path = RESULTS_DIR):
+    """Every committed row as a DataFrame, the latest per model, framework, profile and hardware."""
+    import pandas as pd
+    rows = [row for path in results_files(results_dir) for row in read_results_file(path)]
+    if not rows:
+        raise FileNotFoundError(f"no results in {results_dir}: run python -m nlpcourse.bench imdb")
+    frame = pd.DataFrame(rows).sort_values("date")
+    latest = frame.groupby(["model", "framework", "profile", "hardware"], as_index=False).tail(1)
+    return latest.sort_values("accuracy", ascending=False).reset_index(drop=True)
+
+
+def leaderboard_table(results):
+    """The table a reader sees: accuracy and F1 in %, time, size, hardware and profile."""
+    table = results.assign(accuracy=(100 * results["accuracy"]).round(2), f1=(100 * results["f1"]).round(2),
+                           train_minutes=(results["train_seconds"] / 60).round(1),
+                           parameters=results["parameters"].map(lambda n: f"{n:,}"),
+                           date=results["date"].str[:10])
+    columns = ["model", "framework", "chapter", "accuracy", "f1", "train_minutes", "epochs", "parameters",
+               "n_train", "n_test", "profile", "hardware", "date"]
+    return table[columns].rename(columns={"accuracy": "accuracy %", "f1": "F1 %", "train_minutes": "train min",
+                                          "n_train": "train", "n_test": "test"})
+
+
+def plot_accuracy_vs_time(results, title: str = "IMDB test accuracy against training time"):
+    """Interactive scatter: accuracy (%) against training seconds (log scale), coloured by hardware."""
+    import plotly.express as px
+    frame = results.assign(accuracy_pct=100 * results["accuracy"],
+                           label=results["model"] + " (" + results["framework"] + ")")
+    fig = px.scatter(frame, x="train_seconds", y="accuracy_pct", color="hardware", symbol="profile", log_x=True,
+                     text="label", hover_data=["model", "framework", "profile", "hardware", "n_train", "epochs"],
+                     labels={"train_seconds": "training time (s, log scale)", "accuracy_pct": "test accuracy (%)"},
+                     title=title)
+    fig.update_traces(textposition="top center", marker={"size": 10})
+    fig.update_layout(height=520, legend_title_text="hardware, profile")
+    return fig

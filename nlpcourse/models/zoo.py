@@ -1,0 +1,100 @@
+"""The IMDB model zoo: every IMDB model of the course by name, PyTorch or Keras (chapters 3 onwards).
+
+``build_model(name, vocab_size, cfg)`` builds a model with its profile's preset sizes, and
+``recipe(name, cfg)`` says how its chapter trains it; a chapter, the benchmark
+(``python -m nlpcourse.bench imdb``) and the tests all go through here, so a published
+figure comes from the chapter's settings. Importing this module imports neither torch nor
+tensorflow: the builders do, when called.
+"""
+from __future__ import annotations
+
+import dataclasses
+import importlib
+from typing import Any
+
+import numpy as np
+
+from nlpcourse.config import RunConfig
+from nlpcourse.models.configs import MLPConfig, TextCNNConfig, TrainRecipe
+
+FRAMEWORKS = ("torch", "keras")
+
+
+@dataclasses.dataclass(frozen=True)
+class ZooEntry:
+    """One model of the zoo: its config class, builders, inputs, and what its chapter trains."""
+
+    name: str
+    chapter: int
+    description: str
+    config: type                       # a dataclass with ``preset(cfg, vocab_size)`` and ``recipe(cfg)``
+    torch_builder: str                 # "module:Class": called with the config
+    keras_builder: str                 # "module:function": called with the config (and embeddings)
+    inputs: str = "tokens"             # "tokens" (padded indices) or "tfidf" (vectors)
+    pretrained: str | None = None      # "glove50": the embedding starts from GloVe 6B 50d
+    frameworks: tuple[str, ...] = ("torch",)   # the frameworks its chapter trains it with
+
+    def preset(self, cfg: RunConfig, vocab_size: int) -> Any:
+        if self.pretrained == "glove50":
+            return self.config.preset(cfg, vocab_size, embed_dim=50)
+        return self.config.preset(cfg, vocab_size)
+
+
+ZOO: dict[str, ZooEntry] = {entry.name: entry for entry in [
+    ZooEntry("mlp_tfidf", 3, "MLP (32 ReLU units) on TF-IDF vectors of 2,000 words", MLPConfig,
+             "nlpcourse.models.mlp:FeedForwardClassifier", "nlpcourse.keras.mlp:get_mlp", inputs="tfidf"),
+    ZooEntry("textcnn", 4, "TextCNN (Kim 2014), widths 3/4/5, random embeddings", TextCNNConfig,
+             "nlpcourse.models.textcnn:TextCNN", "nlpcourse.keras.textcnn:get_textcnn",
+             frameworks=("torch", "keras")),
+    ZooEntry("textcnn_glove", 4, "TextCNN starting from GloVe 6B 50d", TextCNNConfig,
+             "nlpcourse.models.textcnn:TextCNN", "nlpcourse.keras.textcnn:get_textcnn", pretrained="glove50"),
+]}
+
+
+def get_entry(name: str) -> ZooEntry:
+    if name not in ZOO:
+        raise ValueError(f"unknown model {name!r}: the zoo has {', '.join(ZOO)}")
+    return ZOO[name]
+
+
+def recipe(name: str, cfg: RunConfig) -> TrainRecipe:
+    """How the chapter trains ``name`` in ``cfg``'s profile: batch size, epochs, learning rate, data sizes."""
+    return get_entry(name).config.recipe(cfg)
+
+
+def preset(name: str, cfg: RunConfig, vocab_size: int) -> Any:
+    """The config dataclass of ``name`` with its profile's sizes."""
+    return get_entry(name).preset(cfg, vocab_size)
+
+
+def _load(target: str) -> Any:
+    module, attribute = target.split(":")
+    return getattr(importlib.import_module(module), attribute)
+
+
+def build_model(name: str, vocab_size: int, cfg: RunConfig, framework: str = "torch",
+                embeddings: np.ndarray | None = None) -> Any:
+    """The model ``name`` with its profile's preset sizes, in PyTorch (an ``nn.Module``) or Keras (a
+    ``keras.Model``; :func:`nlpcourse.keras.fit_classifier` compiles and trains it), seeded with ``cfg.seed``.
+
+    ``embeddings``: the ``(vocab_size, dim)`` matrix of a model whose embedding starts from
+    pretrained vectors (see :func:`nlpcourse.embeddings.pretrained.embedding_matrix`).
+    """
+    entry = get_entry(name)
+    if framework not in FRAMEWORKS:
+        raise ValueError(f"framework must be one of {', '.join(FRAMEWORKS)}, got {framework!r}")
+    if (embeddings is None) != (entry.pretrained is None):
+        raise ValueError(f"{name} {'needs' if entry.pretrained else 'takes no'} embeddings="
+                         f"{' (a matrix of ' + entry.pretrained + ' rows for the vocabulary)' if entry.pretrained else ''}")
+    config = entry.preset(cfg, vocab_size)
+    if framework == "torch":
+        import torch
+        torch.manual_seed(cfg.seed)
+        model = _load(entry.torch_builder)(config)
+        if embeddings is not None:
+            model.load_embeddings(embeddings)
+        return model
+    from nlpcourse.keras import seed_keras
+    seed_keras(cfg.seed)
+    build = _load(entry.keras_builder)
+    return build(config) if entry.inputs == "tfidf" else build(config, max_len=None, embeddings=embeddings)

@@ -1,0 +1,87 @@
+"""Results rows: one schema for every committed file; the benchmark writes valid rows; the page's helpers."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from nlpcourse import leaderboard
+from nlpcourse.leaderboard import RESULTS_DIR, load_results, read_results_file, results_files, validate_row, write_rows
+
+ROW = {"model": "textcnn", "framework": "torch", "chapter": 4, "description": "TextCNN", "profile": "quick",
+       "n_train": 1800, "n_val": 200, "n_test": 1000, "accuracy": 0.78, "f1": 0.79, "parameters": 689_730,
+       "train_seconds": 5.1, "seconds_per_epoch": 1.3, "epochs": 4, "best_epoch": 2, "peak_memory_mb": 600.0,
+       "memory_kind": "rss", "hardware": "CPU (2 cores, x86_64)", "versions": {"torch": "2.13.0"},
+       "settings": {}, "seed": 0, "date": "2026-11-25T18:00:00", "commit": "abc123"}
+
+
+def test_every_committed_results_file_follows_the_schema():
+    files = results_files()
+    assert files, f"no results/<profile>-<date>.json in {RESULTS_DIR}"
+    for path in files:
+        assert read_results_file(path), f"{path.name} has no rows"
+    others = [p for p in RESULTS_DIR.glob("*.json") if p not in files]
+    assert not others, f"results files must be named <profile>-<date>.json: {others}"
+    for path in (RESULTS_DIR / "benchmarks").glob("*.json"):   # the specialised benchmarks' reports
+        report = json.loads(path.read_text())
+        assert report["benchmark"] in path.name and "date" in report["environment"], path.name
+
+
+def test_the_committed_leaderboard_has_the_chapter_models_and_baselines():
+    names = set(load_results()["model"])
+    assert {"textcnn", "tfidf_logreg", "nbsvm", "glove_mean_logreg", "glove_centroids_logreg"} <= names
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"accuracy": 1.2}, "accuracy"), ({"framework": "jax"}, "framework"), ({"epochs": "4"}, "epochs is str"),
+    ({"best_epoch": 9}, "best_epoch"), ({"date": "yesterday"}, "date"), ({"extra": 1}, "unknown field extra"),
+    ({"parameters": True}, "parameters is bool"),
+])
+def test_bad_rows_are_rejected_with_the_field_named(change, message):
+    validate_row(ROW)
+    with pytest.raises(ValueError, match=message):
+        validate_row(ROW | change)
+    missing = dict(ROW)
+    del missing["hardware"]
+    with pytest.raises(ValueError, match="missing hardware"):
+        validate_row(missing)
+
+
+def test_write_rows_replaces_a_model_rerun_on_the_same_hardware(tmp_path):
+    path = tmp_path / "quick-2026-11-25.json"
+    write_rows([ROW, ROW | {"framework": "keras"}], path)
+    write_rows([ROW | {"accuracy": 0.8}], path)
+    rows = read_results_file(path)
+    assert len(rows) == 2 and {(r["framework"], r["accuracy"]) for r in rows} == {("keras", 0.78), ("torch", 0.8)}
+    write_rows([ROW | {"hardware": "NVIDIA H100 (79.2 GB)", "date": "2026-11-26T10:00:00"}],
+               tmp_path / "quick-2026-11-26.json")
+    latest = load_results(tmp_path)
+    assert len(latest) == 3
+    table = leaderboard.leaderboard_table(latest)
+    assert table["accuracy %"].max() == 80.0
+    figure = leaderboard.plot_accuracy_vs_time(latest)
+    assert figure.layout.xaxis.type == "log" and len(figure.data) == 2   # one trace per hardware
+
+
+def test_the_quick_benchmark_writes_a_valid_row_that_repeats(tmp_path, imdb_data_dir, monkeypatch):
+    pytest.importorskip("torch")
+    monkeypatch.setenv("NLPCOURSE_DATA", str(imdb_data_dir))
+    from nlpcourse.bench import main
+    runs = []
+    for _ in range(2):
+        assert main(["imdb", "--models", "textcnn", "--frameworks", "torch", "--profile", "quick",
+                     "--results-dir", str(tmp_path)]) == 0
+        (path,) = tmp_path.glob("quick-*.json")
+        runs.append(read_results_file(path))
+    assert len(runs[1]) == 1, "the rerun replaced the first row"
+    row = runs[1][0]
+    assert (row["accuracy"], row["f1"], row["epochs"]) == (runs[0][0]["accuracy"], runs[0][0]["f1"], runs[0][0]["epochs"])
+    assert row["model"] == "textcnn" and row["n_train"] == 1800 and row["n_val"] == 200 and row["n_test"] == 1000
+    assert row["accuracy"] >= 0.70, "chapter 4's quick band"
+    assert row["settings"]["recipe"]["batch_size"] == 32
+
+
+def test_an_unknown_model_is_named(capsys):
+    from nlpcourse.bench import main
+    with pytest.raises(SystemExit, match="unknown model.*lstm"):
+        main(["imdb", "--models", "lstm", "--profile", "quick"])
