@@ -2,9 +2,12 @@
 
 nbval reads ``.ipynb`` files; here each ``notebooks/NN_*.md`` is read with jupytext and
 handed to nbval's collector, in lax mode (cells must run without error; outputs are not
-compared), each cell with a time limit. Kernels inherit this process's environment:
-the quick profile (unless ``NLPCOURSE_PROFILE`` says otherwise), strict exercise checks,
-and ``NLPCOURSE_DATA``/``NLPCOURSE_CACHE`` made absolute against the folder pytest started in.
+compared), each cell with a time limit, and each cell fails when its outputs hold what a
+page must not show (log lines, unfinished progress bars, numpy reprs: see
+``nlpcourse.pagecheck``). Kernels inherit this process's environment: the quick profile
+(unless ``NLPCOURSE_PROFILE`` says otherwise), the website's settings (``NLPCOURSE_WEB``),
+strict exercise checks, and ``NLPCOURSE_DATA``/``NLPCOURSE_CACHE`` made absolute against the
+folder pytest started in.
 """
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ ROOT = Path(__file__).parent
 CELL_TIMEOUT_S = 300
 
 os.environ.setdefault("NLPCOURSE_STRICT_CHECKS", "1")
+os.environ.setdefault("NLPCOURSE_WEB", "1")   # the chapters run as they run for the website
 # kernels run in notebooks/: a relative NLPCOURSE_DATA or NLPCOURSE_CACHE means relative to here
 absolute_data_env(os.environ)
 # notebook kernels import the package of this checkout, whatever copy pip installed
@@ -46,11 +50,21 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector):
 
 
 try:
-    from nbval.plugin import IPyNbFile
+    from nbval.plugin import IPyNbCell, IPyNbFile
 except ImportError:  # nbval missing: the notebooks cannot be collected
     IPyNbFile = None
 
 if IPyNbFile is not None:
+    class CleanOutputCell(IPyNbCell):
+        """A notebook cell that must run without error and show a reader nothing noisy."""
+
+        def runtest(self):
+            from nlpcourse.pagecheck import noise_in_outputs
+            super().runtest()
+            noise = noise_in_outputs(getattr(self, "test_outputs", []))
+            if noise:
+                self.raise_cell_error("The cell's output would reach the page with:\n" + "\n".join(noise))
+
     class JupytextNotebook(IPyNbFile):
         """An nbval notebook read from a Jupytext text file, outputs not compared."""
 
@@ -74,5 +88,12 @@ if IPyNbFile is not None:
             finally:
                 plugin.nbformat = real
             if first is not None:
-                yield first
-                yield from cells
+                yield from self._clean([first])
+                yield from self._clean(cells)
+
+        @staticmethod
+        def _clean(cells):
+            for cell in cells:
+                if type(cell) is IPyNbCell:   # nbval builds its own cells: check their outputs too
+                    cell.__class__ = CleanOutputCell
+                yield cell

@@ -65,10 +65,20 @@ def main(argv: list[str] | None = None) -> int:
     env = build_env(args.root, os.environ)
     config = no_execute_config(args.root) if args.no_execute else None
     try:
-        return subprocess.call(build_command(args.root, config), env=env)
+        status = subprocess.call(build_command(args.root, config), env=env)
     finally:
         if config is not None:
             config.unlink()
+    return status or check_pages(args.root / "_build" / "html")
+
+
+def check_pages(html_dir: Path) -> int:
+    """0 when no page shows log lines, unfinished progress bars or numpy reprs; else 1, naming them."""
+    from nlpcourse.pagecheck import noise_in_html
+    report = noise_in_html(html_dir)
+    for page, found in report.items():
+        print(f"{page}: " + "; ".join(found), file=sys.stderr)
+    return 1 if report else 0
 
 
 if __name__ == "__main__":

@@ -29,17 +29,19 @@ WEB_ENV = "NLPCOURSE_WEB"
 
 
 def use_web_plotly_renderer() -> None:
-    """Render plotly figures for the website: plotly.js from its CDN, no MathJax of its own.
+    """Render plotly figures for the website: plotly.js served by the site, no MathJax of its own.
 
-    Plotly's notebook renderers also load a second MathJax, which fights with the one the
-    site already has; this renderer leaves it out. ``python -m nlpcourse.book`` turns it on.
+    The site adds plotly.js to the pages that need it (see :mod:`nlpcourse.sphinx_ext`), so
+    figures render offline. Plotly's notebook renderers also load a second MathJax, which
+    fights with the one the site already has; this renderer leaves it out.
+    ``python -m nlpcourse.book`` turns it on.
     """
     import plotly.io as pio
     from plotly.io.base_renderers import MimetypeRenderer
 
     class WebRenderer(MimetypeRenderer):
         def to_mimebundle(self, fig_dict):
-            html = pio.to_html(fig_dict, include_plotlyjs="cdn", include_mathjax=False,
+            html = pio.to_html(fig_dict, include_plotlyjs=False, include_mathjax=False,
                                full_html=False, default_width="100%", default_height=480)
             return {"text/html": html}
 

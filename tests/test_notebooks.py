@@ -1,4 +1,4 @@
-"""Chapters: paired notebooks in sync, the set-up cell, summary and exercises, the build."""
+"""Chapters: Colab notebooks generated from their source, the set-up cell, summary and exercises, the build."""
 from __future__ import annotations
 
 import re
@@ -23,17 +23,61 @@ def test_there_are_chapters_and_all_are_in_the_toc():
         assert f"notebooks/{chapter.stem}" in toc
 
 
+# What Colab and GitHub would show as raw MyST: roles, directives, cell markers, labels
+MYST_ONLY = re.compile(r"\{(cite|doc|ref|numref|eq|term|download|math|abbr)(:\w+)?\}`|```\{|:::\{|"
+                       r"^\+\+\+|^:(tags|class|name|label):|^\([\w.:-]+\)=$|# (BEGIN|END) SOLUTION", re.M)
+
+
+def test_the_myst_scan_finds_raw_myst():
+    raw = ["see {cite}`a,b`", "{cite:t}`a`", ":::{admonition} Solution", "```{note}", "+++", ":tags: [solution]",
+           "(offline-data)=", "{doc}`../book/setup`", "    # BEGIN SOLUTION"]
+    assert all(MYST_ONLY.search(text) for text in raw)
+    assert not MYST_ONLY.search("([Kim, 2014](https://arxiv.org/abs/1408.5882)) and a set {1, 2} in `code`")
+
+
+def test_chapters_are_not_paired_with_ipynb_and_colab_installs_the_colab_extra():
+    tomllib = pytest.importorskip("tomllib")
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    colab_extra = " ".join(project["optional-dependencies"]["colab"])
+    for name in ("torch", "tensorflow", "keras", "transformers", "numpy"):
+        assert not re.search(rf"(^|\s|\[|\"){name}\b", colab_extra), f"the colab extra would replace Colab's {name}"
+    for chapter in CHAPTERS:
+        nb = _read(chapter)
+        assert "ipynb" not in nb.metadata["jupytext"]["formats"], \
+            f"{chapter.name}: the .ipynb is generated (python -m nlpcourse.colab), not a jupytext pair"
+        first_code = next(c for c in nb.cells if c.cell_type == "code").source
+        assert '"nlpcourse[colab] @ git+' in first_code, f"{chapter.name}: the first cell installs nlpcourse[colab]"
+
+
+@pytest.fixture(scope="module")
+def colab_context():
+    from nlpcourse.colab import load_context
+    return load_context(ROOT)
+
+
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
-def test_paired_ipynb_matches_its_source_and_has_no_outputs(chapter):
-    import nbformat
+def test_colab_notebook_is_generated_from_its_source(chapter, colab_context):
+    from nlpcourse.colab import render
     ipynb = chapter.with_suffix(".ipynb")
-    assert ipynb.is_file(), f"missing {ipynb.name}: run jupytext --sync {chapter}"
-    paired = nbformat.read(ipynb, as_version=4)
-    source = _read(chapter)
-    assert [(c.cell_type, c.source) for c in paired.cells] == [(c.cell_type, c.source) for c in source.cells], \
-        f"{ipynb.name} has drifted from {chapter.name}: run jupytext --sync {chapter}"
-    assert [c.metadata.get("tags", []) for c in paired.cells] == [c.metadata.get("tags", []) for c in source.cells]
-    assert all(not c.get("outputs") for c in paired.cells if c.cell_type == "code"), "commit .ipynb without outputs"
+    assert ipynb.is_file(), f"missing {ipynb.name}: run python -m nlpcourse.colab"
+    assert ipynb.read_text() == render(chapter, colab_context), \
+        f"{ipynb.name} has drifted from {chapter.name}: run python -m nlpcourse.colab"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
+def test_colab_notebook_holds_no_myst_and_no_outputs(chapter):
+    import nbformat
+    nb = nbformat.read(chapter.with_suffix(".ipynb"), as_version=4)
+    found = [(i, m.group(0)) for i, cell in enumerate(nb.cells) for m in MYST_ONLY.finditer(cell.source)]
+    assert not found, f"MyST-only syntax in {chapter.with_suffix('.ipynb').name} (cell, text): {found[:5]}"
+    relative = [m.group(0) for c in nb.cells if c.cell_type == "markdown"
+                for m in re.finditer(r"\]\((?![a-z]+:|#)[^)]*\)", c.source)]
+    assert not relative, f"links that do not resolve on Colab: {relative[:5]}"
+    assert all(not c.get("outputs") and c.get("execution_count") is None for c in nb.cells if c.cell_type == "code")
+    solutions = [c for c in nb.cells if c.cell_type == "code" and "solution" in c.metadata.get("tags", [])]
+    assert solutions and all(c.source.startswith("#@title Solution") and c.metadata.get("cellView") == "form"
+                             for c in solutions), "solution code cells are collapsed Colab forms"
+    assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# ")
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
@@ -67,4 +111,4 @@ def test_book_builds_without_warnings(tmp_path):
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     page = (root / "_build" / "html" / "notebooks" / f"{CHAPTERS[0].stem}.html").read_text()
-    assert f"blob/main/notebooks/{CHAPTERS[0].stem}.ipynb" in page, "the Colab button opens the paired .ipynb"
+    assert f"blob/main/notebooks/{CHAPTERS[0].stem}.ipynb" in page, "the Colab button opens the generated .ipynb"
