@@ -63,14 +63,15 @@ def bench_imdb(models: list[str], cfg, frameworks: list[str] | None = None) -> l
     """Train each model in ``cfg``'s profile; one results row per model and framework."""
     from nlpcourse.models.zoo import ZOO
     from nlpcourse.notebook import describe_hardware
-    print(f"IMDB benchmark, profile {cfg.profile}, seed {cfg.seed}, {describe_hardware()}")
+    commit = git_commit()   # the code as it was when the run started, whatever is edited meanwhile
+    print(f"IMDB benchmark, profile {cfg.profile}, seed {cfg.seed}, {describe_hardware()}, commit {commit}")
     rows, data_cache = [], {}
     for name in models:
         if name in BASELINES:
-            rows.append(_report(run_baseline(name, cfg)))
+            rows.append(_report(run_baseline(name, cfg) | {"commit": commit}))
             continue
         for framework in frameworks or ZOO[name].frameworks:
-            rows.append(_report(run_zoo_model(name, framework, cfg, data_cache)))
+            rows.append(_report(run_zoo_model(name, framework, cfg, data_cache) | {"commit": commit}))
     return rows
 
 
@@ -90,10 +91,10 @@ def run_zoo_model(name: str, framework: str, cfg, data_cache: dict | None = None
     from nlpcourse.models import zoo
     from nlpcourse.utils import count_params
     entry, recipe = zoo.get_entry(name), zoo.recipe(name, cfg)
-    key = (entry.inputs, recipe.max_len, recipe.max_vocab)
+    key = (entry.inputs, recipe.max_len, recipe.max_vocab, recipe.truncating)
     data_cache = {} if data_cache is None else data_cache
     if key not in data_cache:
-        data_cache[key] = prepare_imdb(cfg, recipe.max_len, recipe.max_vocab, entry.inputs)
+        data_cache[key] = prepare_imdb(cfg, recipe, entry.inputs)
     data = data_cache[key]
     embeddings = _pretrained(entry, data, cfg)
     model = zoo.build_model(name, data.vocab_size, cfg, framework, embeddings=embeddings)

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from nlpcourse.config import RunConfig
+from nlpcourse.models.configs import TrainRecipe
 from nlpcourse.text import Vocab, pad_sequences
 from nlpcourse.text.tokenize import as_tokens
 
@@ -26,24 +27,27 @@ class EncodedTexts:
     vocab: Vocab
 
 
-def encode_texts(texts: Sequence[str], vocab: Vocab, max_len: int) -> np.ndarray:
-    """Clean, tokenize, map to indices and pad/cut to ``max_len`` columns (chapter 3)."""
+def encode_texts(texts: Sequence[str], vocab: Vocab, max_len: int, truncating: str = "post") -> np.ndarray:
+    """Clean, tokenize, map to indices and pad/cut to ``max_len`` columns (chapter 3).
+
+    ``truncating="post"`` cuts a long text's end, ``"pre"`` its beginning.
+    """
     if isinstance(texts, str):
         raise TypeError("encode_texts expects a list of texts, not one string: wrap it in a list")
-    return _encode_tokens([as_tokens(t) for t in texts], vocab, max_len)
+    return _encode_tokens([as_tokens(t) for t in texts], vocab, max_len, truncating)
 
 
 def encode_imdb(train_texts: Sequence[str], test_texts: Sequence[str], max_len: int,
-                max_size: int | None = 20_000, min_freq: int = 2) -> EncodedTexts:
+                max_size: int | None = 20_000, min_freq: int = 2, truncating: str = "post") -> EncodedTexts:
     """A vocabulary from the training texts, and both splits encoded with it (chapter 3)."""
     train_tokens = [as_tokens(t) for t in train_texts]  # tokenized once: vocabulary and rows
     vocab = Vocab(train_tokens, min_freq=min_freq, max_size=max_size)
-    return EncodedTexts(_encode_tokens(train_tokens, vocab, max_len), encode_texts(test_texts, vocab, max_len),
-                        vocab)
+    return EncodedTexts(_encode_tokens(train_tokens, vocab, max_len, truncating),
+                        encode_texts(test_texts, vocab, max_len, truncating), vocab)
 
 
-def _encode_tokens(token_lists: Sequence[Sequence[str]], vocab: Vocab, max_len: int) -> np.ndarray:
-    return pad_sequences(vocab.encode(token_lists), max_len=max_len, pad_value=vocab.pad_index)
+def _encode_tokens(token_lists: Sequence[Sequence[str]], vocab: Vocab, max_len: int, truncating: str) -> np.ndarray:
+    return pad_sequences(vocab.encode(token_lists), max_len=max_len, pad_value=vocab.pad_index, truncating=truncating)
 
 
 def make_loader(X: np.ndarray, y: np.ndarray, batch_size: int = 64, shuffle: bool = False,
@@ -98,13 +102,13 @@ class IMDBData:
                 make_loader(self.X_test, self.y_test, eval_batch_size))
 
 
-def prepare_imdb(cfg: RunConfig, max_len: int, max_vocab: int, inputs: str = "tokens",
-                 val_share: float = 0.1) -> IMDBData:
+def prepare_imdb(cfg: RunConfig, recipe: TrainRecipe, inputs: str = "tokens", val_share: float = 0.1) -> IMDBData:
     """The profile's IMDB splits as a network reads them; validation comes from the train split (chapters 3-4).
 
-    The training reviews arrive in a seeded random order, so the first ``val_share`` of them
-    is a random validation set. The vocabulary (or TF-IDF vocabulary) is built on the
-    training split; test reviews are only encoded with it.
+    The recipe gives the sizes: ``max_len`` tokens per review (cut as ``truncating`` says),
+    a vocabulary (or TF-IDF vocabulary) of ``max_vocab`` entries, built on the training split;
+    test reviews are only encoded with it. The training reviews arrive in a seeded random
+    order, so the first ``val_share`` of them is a random validation set.
     """
     from nlpcourse.data.imdb import load_imdb_splits
     if inputs not in INPUTS:
@@ -114,11 +118,11 @@ def prepare_imdb(cfg: RunConfig, max_len: int, max_vocab: int, inputs: str = "to
     train, test = load_imdb_splits(cfg)
     vocab = vectorizer = None
     if inputs == "tokens":
-        encoded = encode_imdb(train.texts, test.texts, max_len=max_len, max_size=max_vocab)
+        encoded = encode_imdb(train.texts, test.texts, recipe.max_len, recipe.max_vocab, truncating=recipe.truncating)
         X_train, X_test, vocab = encoded.X_train, encoded.X_test, encoded.vocab
     else:
         from nlpcourse.text import TfidfVectorizer, clean_text
-        vectorizer = TfidfVectorizer(min_df=5, max_features=max_vocab, sublinear_tf=True)
+        vectorizer = TfidfVectorizer(min_df=5, max_features=recipe.max_vocab, sublinear_tf=True)
         X_train = vectorizer.fit_transform([clean_text(t) for t in train.texts]).toarray().astype(np.float32)
         X_test = vectorizer.transform([clean_text(t) for t in test.texts]).toarray().astype(np.float32)
     y_train, y_test = train.labels.astype(np.int64), test.labels.astype(np.int64)
