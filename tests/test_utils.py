@@ -86,6 +86,7 @@ def test_web_renderer_embeds_plotly_without_a_second_mathjax(monkeypatch, capsys
         nlpcourse.setup(seed=0)
         assert pio.renderers.default == "nlpcourse_web"
         html = pio.renderers["nlpcourse_web"].to_mimebundle(go.Figure(go.Bar(y=[1])).to_dict())["text/html"]
-        assert "cdn.plot.ly" in html and "mathjax/" not in html.lower() and "tex-svg" not in html
+        assert "Plotly.newPlot" in html and "mathjax/" not in html.lower() and "tex-svg" not in html
+        assert "cdn.plot.ly" not in html and len(html) < 50_000, "plotly.js comes from the site, not a CDN or each figure"
     finally:
         pio.renderers.default = before
