@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import math
-import os
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -244,7 +243,7 @@ def fit(model, train_loader, val_loader=None, cfg: RunConfig | None = None, *, e
 
     from nlpcourse.checkpoint import save_weights
     from nlpcourse.optim import make_optimizer, make_scheduler
-    from nlpcourse.utils import get_device
+    from nlpcourse.utils import get_device, show_progress
     epochs = epochs if epochs is not None else (cfg.epochs if cfg is not None else 1)
     _check_fit_arguments(train_loader, val_loader, epochs, patience, accumulate, monitor)
     if cfg is not None:
@@ -257,7 +256,7 @@ def fit(model, train_loader, val_loader=None, cfg: RunConfig | None = None, *, e
     step = _Step(model, optimizer, make_scheduler(optimizer, schedule, warmup, total_steps),
                  loss_fn or (lambda logits, targets: cross_entropy(logits, targets, ignore_index)),
                  device, clip_grad_norm, accumulate, autocast, scaler, takes_targets(model))
-    show_bar = progress if progress is not None else os.environ.get("NLPCOURSE_WEB") != "1"
+    show_bar = progress if progress is not None else show_progress()
     history, best_state, waited = History(monitor=monitor), None, 0
     for epoch in range(1, epochs + 1):
         start = time.perf_counter()

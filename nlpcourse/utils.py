@@ -43,6 +43,12 @@ def set_seed(seed: int = 0) -> None:
             pass
 
 
+def show_progress() -> bool:
+    """Whether to draw progress bars: not on the website (``NLPCOURSE_WEB=1``), where a bar would be
+    published half drawn, nor with ``NLPCOURSE_QUIET=1`` (chapter 1)."""
+    return os.environ.get("NLPCOURSE_WEB") != "1" and os.environ.get("NLPCOURSE_QUIET") != "1"
+
+
 def get_device(prefer: str | None = None) -> Any:
     """The best available torch device: ``cuda``, then ``mps``, then ``cpu`` (chapter 1)."""
     import torch

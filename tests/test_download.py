@@ -65,7 +65,8 @@ def _source(urls, payload=PAYLOAD, **kwargs) -> DataSource:
                       sha256=hashlib.sha256(payload).hexdigest(), **kwargs)
 
 
-def test_download_verifies_and_caches(server, tmp_cache, capsys):
+def test_download_verifies_and_caches(server, tmp_cache, capsys, monkeypatch):
+    monkeypatch.setenv("NLPCOURSE_WEB", "0")   # off the website: a progress bar
     base, handler = server
     handler.routes["/toy.tar.gz"] = PAYLOAD
     path = fetch(_source([f"{base}/toy.tar.gz"]))

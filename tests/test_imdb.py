@@ -116,3 +116,20 @@ def test_archive_and_extracted_tree_give_the_same_data(tmp_path, monkeypatch):
     assert sorted(zip(a.labels.tolist(), a.texts)) == [(0, "neg review 0"), (0, "neg review 1"),
                                                        (1, "pos review 0"), (1, "pos review 1"),
                                                        (1, "pos review 2")]
+
+
+@pytest.mark.parametrize("web", ["1", "0"])
+def test_parsing_shows_a_bar_off_the_website_and_one_line_on_it(web, tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(imdb, "EXPECTED", {"train": {0: 1, 1: 1}, "test": {0: 1, 1: 1}, "unsup": {-1: 1}})
+    archive = _toy_archive(tmp_path / "toy.tar.gz", [("train", "pos", 1), ("train", "neg", 1), ("test", "pos", 1),
+                                                     ("test", "neg", 1), ("train", "unsup", 1)])
+    monkeypatch.setattr(imdb, "fetch", lambda _s: archive)
+    monkeypatch.setenv("NLPCOURSE_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("NLPCOURSE_WEB", web)
+    monkeypatch.delenv("NLPCOURSE_QUIET", raising=False)
+    load_imdb("train")
+    out, err = capsys.readouterr()
+    if web == "1":   # a page gets one finished line, never a bar frozen half way
+        assert "parsed once into the cache: 5 reviews" in out and "%|" not in err
+    else:
+        assert "parsing IMDB" in err and "parsed once" not in out

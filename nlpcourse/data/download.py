@@ -21,6 +21,7 @@ from collections.abc import MutableMapping
 from pathlib import Path
 
 from nlpcourse.data.manifest import DataSource
+from nlpcourse.utils import show_progress
 
 DATA_ENV = "NLPCOURSE_DATA"
 CACHE_ENV = "NLPCOURSE_CACHE"
@@ -169,7 +170,7 @@ def _download_one(url: str, source: DataSource, target: Path, progress: bool) ->
 def _progress_bar(total: int | None, desc: str, enabled: bool):
     from tqdm.auto import tqdm
     return tqdm(total=total or None, desc=desc, unit="B", unit_scale=True, unit_divisor=1024,
-                disable=not enabled)
+                disable=not (enabled and show_progress()))
 
 
 def copy_atomic(src: Path, target: Path) -> None:

@@ -11,6 +11,7 @@ import dataclasses
 import os
 import re
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +20,7 @@ import numpy as np
 from nlpcourse.data.archive import iter_archive
 from nlpcourse.data.download import DataError, cache_dir, fetch
 from nlpcourse.data.manifest import IMDB
-from nlpcourse.utils import check_int
+from nlpcourse.utils import check_int, show_progress
 
 SPLITS = ("train", "test", "unsup")
 EXPECTED = {"train": {0: 12_500, 1: 12_500}, "test": {0: 12_500, 1: 12_500}, "unsup": {-1: 50_000}}
@@ -127,18 +128,19 @@ def _iter_reviews(source: Path) -> Iterator[tuple[str, int, int, int, str]]:
 def _build_cache() -> None:
     source = fetch(IMDB)
     rows: dict[str, list] = {"train": [], "test": [], "unsup": []}
-    try:
+    reviews, start = _iter_reviews(source), time.perf_counter()
+    if show_progress():
         from tqdm.auto import tqdm
-        reviews = tqdm(_iter_reviews(source), total=100_000, desc="parsing IMDB", unit=" reviews",
-                       disable=os.environ.get("NLPCOURSE_QUIET") == "1")
-    except ImportError:
-        reviews = _iter_reviews(source)
+        reviews = tqdm(reviews, total=100_000, desc="parsing IMDB", unit=" reviews")
     for split, label, rid, rating, text in reviews:
         rows["unsup" if label == -1 else split].append((label, rid, rating, text))
     for split, items in rows.items():
         _check_counts(split, items, source)
         items.sort(key=lambda r: (r[0], r[1]))  # the same order whatever the archive's order
         _write_split(_cache_path(split), items)
+    if not show_progress() and os.environ.get("NLPCOURSE_QUIET") != "1":
+        print(f"IMDB parsed once into the cache: {sum(map(len, rows.values())):,} reviews in "
+              f"{time.perf_counter() - start:.0f} s")
 
 
 def _check_counts(split: str, items: list, source: Path) -> None:
