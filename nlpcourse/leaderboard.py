@@ -121,25 +121,29 @@ def load_results(results_dir: Path = RESULTS_DIR):
 
 
 def leaderboard_table(results):
-    """The table a reader sees: accuracy and F1 in %, training time, epochs, size, hardware, date."""
+    """The table a reader sees: accuracy and F1 in %, training time, epochs, size; the hardware too
+    when the rows were not all trained on the same machine (the plot's hover gives dates)."""
     table = results.assign(accuracy=(100 * results["accuracy"]).round(2), f1=(100 * results["f1"]).round(2),
-                           train_seconds=results["train_seconds"].round(1),
+                           train_seconds=results["train_seconds"].map(lambda s: f"{s:,.1f}"),
                            epochs=results["epochs"].map(lambda e: "–" if e is None or e != e else str(int(e))),
-                           parameters=results["parameters"].map(lambda n: f"{n:,}"),
-                           date=results["date"].str[:10])
-    columns = ["model", "framework", "accuracy", "f1", "train_seconds", "epochs", "parameters", "hardware", "date"]
+                           parameters=results["parameters"].map(lambda n: f"{n:,}"))
+    columns = ["model", "framework", "accuracy", "f1", "train_seconds", "epochs", "parameters"]
+    if results["hardware"].nunique() > 1:
+        columns.append("hardware")
     return table[columns].rename(columns={"accuracy": "accuracy %", "f1": "F1 %", "train_seconds": "train s"})
 
 
 def plot_accuracy_vs_time(results, title: str = "IMDB test accuracy against training time"):
-    """Interactive scatter: accuracy (%) against training seconds (log scale), coloured by hardware."""
+    """Interactive scatter, one panel per profile: accuracy (%) against training seconds (log scale),
+    coloured by hardware, one symbol per framework."""
     import plotly.express as px
-    frame = results.assign(accuracy_pct=100 * results["accuracy"],
-                           label=results["model"] + " (" + results["framework"] + ")")
-    fig = px.scatter(frame, x="train_seconds", y="accuracy_pct", color="hardware", symbol="profile", log_x=True,
-                     text="label", hover_data=["model", "framework", "profile", "hardware", "n_train", "epochs"],
+    frame = results.assign(accuracy_pct=100 * results["accuracy"], profile="profile " + results["profile"])
+    fig = px.scatter(frame, x="train_seconds", y="accuracy_pct", color="hardware", symbol="framework",
+                     facet_col="profile", log_x=True, text="model",
+                     hover_data=["model", "framework", "hardware", "n_train", "epochs", "date"],
                      labels={"train_seconds": "training time (s, log scale)", "accuracy_pct": "test accuracy (%)"},
                      title=title)
-    fig.update_traces(textposition="top center", marker={"size": 10})
-    fig.update_layout(height=520, legend_title_text="hardware, profile")
+    fig.update_traces(textposition="top center", textfont_size=10, marker={"size": 10})
+    fig.update_layout(height=540, legend={"orientation": "h", "y": -0.25, "title_text": "hardware, framework"})
+    fig.for_each_annotation(lambda a: a.update(text=a.text.split("=")[-1]))
     return fig

@@ -59,8 +59,12 @@ def test_write_rows_replaces_a_model_rerun_on_the_same_hardware(tmp_path):
     assert len(latest) == 3
     table = leaderboard.leaderboard_table(latest)
     assert table["accuracy %"].max() == 80.0
+    assert "hardware" in table.columns, "rows from two machines: the table names the hardware"
+    assert "hardware" not in leaderboard.leaderboard_table(latest.iloc[:2]).columns
     figure = leaderboard.plot_accuracy_vs_time(latest)
-    assert figure.layout.xaxis.type == "log" and len(figure.data) == 2   # one trace per hardware
+    assert figure.layout.xaxis.type == "log"
+    assert {trace.legendgroup.rsplit(", ", 1)[0] for trace in figure.data} == {"CPU (2 cores, x86_64)",
+                                                                               "NVIDIA H100 (79.2 GB)"}
 
 
 def test_the_quick_benchmark_writes_a_valid_row_that_repeats(tmp_path, imdb_data_dir, monkeypatch):
