@@ -73,6 +73,7 @@ if IPyNbFile is not None:
             self.compare_outputs = False
 
         def collect(self):
+            import itertools
             import types
 
             import jupytext
@@ -87,13 +88,9 @@ if IPyNbFile is not None:
                 first = next(cells, None)
             finally:
                 plugin.nbformat = real
-            if first is not None:
-                yield from self._clean([first])
-                yield from self._clean(cells)
-
-        @staticmethod
-        def _clean(cells):
-            for cell in cells:
+            if first is None:
+                return
+            for cell in itertools.chain([first], cells):
                 if type(cell) is IPyNbCell:   # nbval builds its own cells: check their outputs too
                     cell.__class__ = CleanOutputCell
                 yield cell

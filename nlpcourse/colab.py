@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote_plus
 
-from nlpcourse.exercises.student import BEGIN, END, SOLUTION_TAG
+from nlpcourse.exercises.student import SOLUTION_TAG, without_solution_markers
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMONITIONS = {"admonition", "attention", "caution", "danger", "error", "hint", "important",
@@ -244,8 +244,7 @@ def convert_markdown(text: str, ctx: Context, page: Path) -> str:
 
 def solution_code(source: str) -> str:
     """A solution code cell as a Colab form titled 'Solution', its marker lines dropped."""
-    lines = [line for line in source.split("\n") if line.strip() not in {BEGIN, END}]
-    return "\n".join(["#@title Solution", *lines])
+    return "#@title Solution\n" + without_solution_markers(source)
 
 
 def _cell_id(cell_type: str, source: str, seen: set[str]) -> str:

@@ -15,7 +15,7 @@ NOISE: dict[str, re.Pattern] = {
     "a log line of TensorFlow/absl": re.compile(
         r"absl::InitializeLog|^[IWEF]\d{4} \d\d:\d\d:\d\d|oneDNN custom operations|"
         r"This TensorFlow binary is optimized|Unable to register cu(DNN|FFT|BLAS)|TF-TRT Warning", re.M),
-    "a progress bar that is not finished": re.compile(r"(?<!100)(?<!\d)\d{1,2}%\|"),
+    "a progress bar that is not finished": re.compile(r"(?<!\d)\d{1,2}%\|"),
     "a numpy repr (print the number, not np.float64(...))": re.compile(
         r"\bnp\.(float|int|uint|bool|str)\w*\(|\bnp\.(True|False)_"),
 }

@@ -19,7 +19,6 @@ from typing import Any
 
 MATHJAX_FILE = "mathjax/tex-svg-full.js"
 PLOTLY_FILE = "plotly.min.js"
-SOLUTION_MARKERS = ("# BEGIN SOLUTION", "# END SOLUTION")
 
 
 def asset_sources() -> dict[str, Path]:
@@ -47,16 +46,13 @@ def _plotly_where_needed(app: Any, pagename: str, templatename: str, context: di
         app.add_js_file(PLOTLY_FILE, priority=100)
 
 
-def without_solution_markers(code: str) -> str:
-    """The code with the marker lines of a solution removed."""
-    return "\n".join(line for line in code.split("\n") if line.strip() not in SOLUTION_MARKERS)
-
-
 def _strip_solution_markers(app: Any, doctree: Any) -> None:
     from docutils import nodes
+
+    from nlpcourse.exercises.student import BEGIN, END, without_solution_markers
     for block in list(doctree.findall(nodes.literal_block)):
         text = block.astext()
-        if any(marker in text for marker in SOLUTION_MARKERS):
+        if BEGIN in text or END in text:
             clean = without_solution_markers(text)
             block.children = [nodes.Text(clean)]
             block.rawsource = clean

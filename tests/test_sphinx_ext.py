@@ -1,7 +1,8 @@
 """The site's extension: assets from installed packages, solutions without markers, author-year labels."""
 from __future__ import annotations
 
-from nlpcourse.sphinx_ext import asset_sources, without_solution_markers
+from nlpcourse.exercises.student import without_solution_markers
+from nlpcourse.sphinx_ext import asset_sources
 
 
 def test_mathjax_and_plotly_come_from_installed_packages():

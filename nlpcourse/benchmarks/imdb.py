@@ -68,10 +68,10 @@ def bench_imdb(models: list[str], cfg, frameworks: list[str] | None = None) -> l
     rows, data_cache = [], {}
     for name in models:
         if name in BASELINES:
-            rows.append(_report(run_baseline(name, cfg) | {"commit": commit}))
+            rows.append(_report(run_baseline(name, cfg, commit)))
             continue
         for framework in frameworks or ZOO[name].frameworks:
-            rows.append(_report(run_zoo_model(name, framework, cfg, data_cache) | {"commit": commit}))
+            rows.append(_report(run_zoo_model(name, framework, cfg, commit, data_cache)))
     return rows
 
 
@@ -83,7 +83,7 @@ def _report(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def run_zoo_model(name: str, framework: str, cfg, data_cache: dict | None = None) -> dict[str, Any]:
+def run_zoo_model(name: str, framework: str, cfg, commit: str, data_cache: dict | None = None) -> dict[str, Any]:
     """Train one zoo model exactly as its chapter does: its preset, its recipe, validation from train."""
     import dataclasses
 
@@ -106,7 +106,7 @@ def run_zoo_model(name: str, framework: str, cfg, data_cache: dict | None = None
     settings = {"config": dataclasses.asdict(zoo.preset(name, cfg, data.vocab_size)),
                 "recipe": dataclasses.asdict(recipe)}
     return make_row(name, framework, entry.chapter, entry.description, cfg, data.sizes, scores,
-                    count_params(model), seconds, epochs, best_epoch, memory, settings)
+                    count_params(model), seconds, epochs, best_epoch, memory, settings, commit)
 
 
 def _pretrained(entry, data, cfg):
@@ -136,7 +136,7 @@ def _train_keras(model, data, recipe, cfg) -> tuple[dict, int, int]:
             int(np.argmin(history["val_loss"])) + 1)
 
 
-def run_baseline(name: str, cfg) -> dict[str, Any]:
+def run_baseline(name: str, cfg, commit: str) -> dict[str, Any]:
     """A chapter-1 or chapter-2 baseline on the profile's train and test splits (no validation needed)."""
     from nlpcourse import baselines
     from nlpcourse.data import load_imdb_splits
@@ -154,12 +154,12 @@ def run_baseline(name: str, cfg) -> dict[str, Any]:
         {"n_clusters": baselines.n_centroids(cfg)} if name == "glove_centroids_logreg" else {})
     sizes = {"n_train": len(train), "n_val": 0, "n_test": len(test)}
     return make_row(name, "sklearn", chapter, description, cfg, sizes, scores, scores["features"] + 1, seconds,
-                    None, None, memory, settings)
+                    None, None, memory, settings, commit)
 
 
 def make_row(model: str, framework: str, chapter: int, description: str, cfg, sizes: dict[str, int],
              scores: dict[str, float], parameters: int, seconds: float, epochs: int | None, best_epoch: int | None,
-             memory: "PeakMemory", settings: dict[str, Any]) -> dict[str, Any]:
+             memory: "PeakMemory", settings: dict[str, Any], commit: str) -> dict[str, Any]:
     """One results row in the leaderboard's schema."""
     from nlpcourse.notebook import describe_hardware
     return {"model": model, "framework": framework, "chapter": chapter, "description": description,
@@ -168,7 +168,7 @@ def make_row(model: str, framework: str, chapter: int, description: str, cfg, si
             "seconds_per_epoch": round(seconds / epochs, 2) if epochs else None, "epochs": epochs,
             "best_epoch": best_epoch, "peak_memory_mb": round(memory.peak_mb, 1), "memory_kind": memory.kind,
             "hardware": describe_hardware(), "versions": library_versions(framework), "settings": settings,
-            "seed": cfg.seed, "date": dt.datetime.now().isoformat(timespec="seconds"), "commit": git_commit()}
+            "seed": cfg.seed, "date": dt.datetime.now().isoformat(timespec="seconds"), "commit": commit}
 
 
 class PeakMemory:

@@ -44,6 +44,11 @@ def strip_code(source: str, label: str) -> str:
     return "\n".join(out) + "\n"
 
 
+def without_solution_markers(code: str) -> str:
+    """The solution code as a reader sees it: the marker lines dropped, everything else kept."""
+    return "\n".join(line for line in code.split("\n") if line.strip() not in (BEGIN, END))
+
+
 def student_edition(notebook):
     """A copy of a notebook (nbformat) with every solution removed and no outputs."""
     import copy

@@ -83,9 +83,10 @@ def build_model(name: str, vocab_size: int, cfg: RunConfig, framework: str = "to
     entry = get_entry(name)
     if framework not in FRAMEWORKS:
         raise ValueError(f"framework must be one of {', '.join(FRAMEWORKS)}, got {framework!r}")
-    if (embeddings is None) != (entry.pretrained is None):
-        raise ValueError(f"{name} {'needs' if entry.pretrained else 'takes no'} embeddings="
-                         f"{' (a matrix of ' + entry.pretrained + ' rows for the vocabulary)' if entry.pretrained else ''}")
+    if entry.pretrained and embeddings is None:
+        raise ValueError(f"{name} needs embeddings= (a matrix of {entry.pretrained} rows for the vocabulary)")
+    if not entry.pretrained and embeddings is not None:
+        raise ValueError(f"{name} takes no embeddings=: its embedding starts random")
     config = entry.preset(cfg, vocab_size)
     if framework == "torch":
         import torch
@@ -97,4 +98,4 @@ def build_model(name: str, vocab_size: int, cfg: RunConfig, framework: str = "to
     from nlpcourse.keras import seed_keras
     seed_keras(cfg.seed)
     build = _load(entry.keras_builder)
-    return build(config) if entry.inputs == "tfidf" else build(config, max_len=None, embeddings=embeddings)
+    return build(config) if entry.inputs == "tfidf" else build(config, embeddings=embeddings)
