@@ -120,7 +120,7 @@ def _pretrained(entry, data, cfg):
 def _train_torch(model, data, recipe, cfg) -> tuple[dict, int, int]:
     """The chapter's lines: loaders from the recipe's batch size, ``fit`` with the recipe, then the test set."""
     from nlpcourse.train import evaluate, fit
-    train_loader, val_loader, test_loader = data.loaders(recipe.batch_size, seed=cfg.seed)
+    train_loader, val_loader, test_loader = data.loaders(recipe.batch_size, seed=cfg.seed, bucket=recipe.bucket)
     history = fit(model, train_loader, val_loader, cfg, **recipe.fit_kwargs(), progress=False)
     return evaluate(model, test_loader), history.epochs, history.best_epoch
 

@@ -13,6 +13,8 @@ import numpy as np
 from nlpcourse.config import RunConfig
 from nlpcourse.models.configs import TrainRecipe
 from nlpcourse.text import Vocab, pad_sequences
+from nlpcourse.text.batching import bucket_batches
+from nlpcourse.utils import check_int
 from nlpcourse.text.tokenize import as_tokens
 
 INPUTS = ("tokens", "tfidf")
@@ -70,6 +72,51 @@ def make_loader(X: np.ndarray, y: np.ndarray, batch_size: int = 64, shuffle: boo
     return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, generator=generator)
 
 
+def review_lengths(X: np.ndarray, pad_index: int = 0) -> np.ndarray:
+    """Real tokens per row of a padded index array (padding at the end, as ``pad_sequences`` puts it)."""
+    return (np.asarray(X) != pad_index).sum(axis=1)
+
+
+class BucketedLoader:
+    """Batches of reviews of similar lengths, each cut to its longest review: less padding to compute (chapter 5).
+
+    Training order (``shuffle=True``) comes from :func:`~nlpcourse.text.batching.bucket_batches`,
+    seeded with ``seed`` plus the epoch, so each epoch differs and every run repeats; without
+    shuffling, batches go shortest first. Yields ``(inputs, labels)`` tensors like :func:`make_loader`.
+    Rows must be padded at the end (``padding="post"``), as :func:`encode_texts` does.
+    """
+
+    def __init__(self, X: np.ndarray, y: np.ndarray, batch_size: int = 64, shuffle: bool = False, seed: int = 0,
+                 pad_index: int = 0, bucket_size: int = 50):
+        X, y = np.asarray(X), np.asarray(y)
+        if X.ndim != 2 or X.dtype.kind not in "iu":
+            raise ValueError(f"X must be a 2-D array of token indices, got shape {X.shape} and dtype {X.dtype}")
+        if len(X) != len(y):
+            raise ValueError(f"X has {len(X)} rows but y has {len(y)} labels")
+        check_int("batch_size", batch_size, minimum=1, hint="the number of reviews per batch, e.g. 64")
+        self.X, self.y, self.batch_size, self.shuffle = X, y.astype(np.int64), batch_size, shuffle
+        self.seed, self.bucket_size, self.epoch = seed, bucket_size, 0
+        self.lengths = review_lengths(X, pad_index)
+
+    def __len__(self) -> int:
+        return -(-len(self.y) // self.batch_size)
+
+    def batches(self) -> list[np.ndarray]:
+        """The row indices of each batch, in this epoch's order."""
+        if self.shuffle:
+            return list(bucket_batches(self.lengths, self.batch_size, self.seed + self.epoch, self.bucket_size))
+        order = np.argsort(self.lengths, kind="stable")
+        return [order[i:i + self.batch_size] for i in range(0, len(order), self.batch_size)]
+
+    def __iter__(self):
+        import torch
+        batches = self.batches()
+        self.epoch += self.shuffle
+        for rows in batches:
+            width = max(1, int(self.lengths[rows].max()))
+            yield torch.as_tensor(self.X[rows, :width]), torch.as_tensor(self.y[rows])
+
+
 @dataclasses.dataclass
 class IMDBData:
     """IMDB ready for a network: training rows (validation held out), validation rows, test rows (chapters 3-4).
@@ -95,8 +142,15 @@ class IMDBData:
     def sizes(self) -> dict[str, int]:
         return {"n_train": len(self.y_train), "n_val": len(self.y_val), "n_test": len(self.y_test)}
 
-    def loaders(self, batch_size: int, seed: int = 0, eval_batch_size: int = 256) -> tuple:
-        """Train (shuffled, seeded), validation and test loaders."""
+    def loaders(self, batch_size: int, seed: int = 0, eval_batch_size: int = 256, bucket: bool = False) -> tuple:
+        """Train (shuffled, seeded), validation and test loaders; ``bucket=True``: length-bucketed batches."""
+        if bucket:
+            if self.vocab is None:
+                raise ValueError("bucket=True needs token inputs (inputs='tokens'), not TF-IDF vectors")
+            pad = self.vocab.pad_index
+            return (BucketedLoader(self.X_train, self.y_train, batch_size, shuffle=True, seed=seed, pad_index=pad),
+                    BucketedLoader(self.X_val, self.y_val, eval_batch_size, pad_index=pad),
+                    BucketedLoader(self.X_test, self.y_test, eval_batch_size, pad_index=pad))
         return (make_loader(self.X_train, self.y_train, batch_size, shuffle=True, seed=seed),
                 make_loader(self.X_val, self.y_val, eval_batch_size),
                 make_loader(self.X_test, self.y_test, eval_batch_size))

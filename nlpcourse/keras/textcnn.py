@@ -16,7 +16,8 @@ def get_textcnn(config: TextCNNConfig, max_len: int | None = None, embeddings: n
     ``embeddings``: a ``(vocab_size, embed_dim)`` matrix to start the embedding from (e.g. GloVe).
     Train it with ``SparseCategoricalCrossentropy(from_logits=True)``.
     """
-    initializer = "uniform" if embeddings is None else keras.initializers.Constant(_checked(embeddings, config))
+    initializer = "uniform" if embeddings is None else keras.initializers.Constant(
+        checked_embeddings(embeddings, config.vocab_size, config.embed_dim))
     token_ids = keras.Input(shape=(max_len,), dtype="int32", name="token_ids")               # (B, T)
     x = layers.Embedding(config.vocab_size, config.embed_dim, embeddings_initializer=initializer,
                          name="embedding")(token_ids)                                          # (B, T, E)
@@ -30,9 +31,10 @@ def get_textcnn(config: TextCNNConfig, max_len: int | None = None, embeddings: n
     return keras.Model(token_ids, logits, name="textcnn")
 
 
-def _checked(embeddings: np.ndarray, config: TextCNNConfig) -> np.ndarray:
+def checked_embeddings(embeddings: np.ndarray, vocab_size: int, embed_dim: int) -> np.ndarray:
+    """``embeddings`` as float32, or a ValueError unless it has one ``embed_dim`` row per vocabulary entry."""
     embeddings = np.asarray(embeddings, dtype="float32")
-    if embeddings.shape != (config.vocab_size, config.embed_dim):
+    if embeddings.shape != (vocab_size, embed_dim):
         raise ValueError(f"embeddings have shape {embeddings.shape}, the embedding "
-                         f"{(config.vocab_size, config.embed_dim)}: one row per vocabulary entry")
+                         f"{(vocab_size, embed_dim)}: one row per vocabulary entry")
     return embeddings

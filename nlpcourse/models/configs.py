@@ -28,6 +28,7 @@ class TrainRecipe:
     warmup: float = 0.0
     patience: int | None = 2
     clip_grad_norm: float | None = 1.0
+    bucket: bool = False                 # batches of reviews of similar lengths, cut to the longest (chapter 5)
 
     def __post_init__(self) -> None:
         for name in ("batch_size", "epochs", "max_len", "max_vocab"):
@@ -111,3 +112,65 @@ class MLPConfig:
     def recipe(cfg: RunConfig) -> TrainRecipe:
         """Chapter 3's training on TF-IDF vectors of the 2,000 most frequent words."""
         return TrainRecipe(batch_size=64, epochs=15, lr=1e-3, max_vocab=2000, patience=3)
+
+
+@dataclasses.dataclass(frozen=True)
+class RNNConfig:
+    """Sizes of a recurrent IMDB classifier (chapter 5): LSTM or GRU, stacked, bidirectional, a CNN in front.
+
+    The review is read to its last real token (packed sequences in PyTorch, a mask in Keras) and
+    the final hidden state (both directions' for a BiLSTM) feeds one linear layer. With
+    ``conv_filters > 0`` a convolution and max pooling come first (CNN-LSTM): the LSTM then
+    reads ``pool_size`` times fewer steps.
+    """
+
+    vocab_size: int
+    cell: str = "lstm"                  # "lstm" or "gru"
+    embed_dim: int = 128
+    hidden_size: int = 128
+    num_layers: int = 1
+    bidirectional: bool = False
+    dropout: float = 0.3                # on the embeddings, between layers and before the classifier
+    conv_filters: int = 0               # > 0: a Conv1d + ReLU + max-pool front end (CNN-LSTM)
+    conv_width: int = 5
+    pool_size: int = 4
+    num_classes: int = 2
+    pad_index: int = 0
+
+    def __post_init__(self) -> None:
+        if self.cell not in ("lstm", "gru"):
+            raise ValueError(f"cell must be 'lstm' or 'gru', got {self.cell!r}")
+        if self.vocab_size < 2:
+            raise ValueError(f"vocab_size must be >= 2, got {self.vocab_size}")
+        for name in ("embed_dim", "hidden_size", "num_layers", "conv_width", "pool_size", "num_classes"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.conv_filters < 0:
+            raise ValueError(f"conv_filters must be >= 0 (0: no convolution), got {self.conv_filters}")
+        if not 0 <= self.dropout < 1:
+            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+
+    @property
+    def num_directions(self) -> int:
+        return 2 if self.bidirectional else 1
+
+    def output_lengths(self, lengths):
+        """Steps the recurrent layer reads for reviews of ``lengths`` tokens: fewer after the CNN front end."""
+        if not self.conv_filters:
+            return lengths
+        return ((lengths - self.conv_width + 1) // self.pool_size).clip(min=1)
+
+    @classmethod
+    def preset(cls, cfg: RunConfig, vocab_size: int, embed_dim: int | None = None, **variant: Any) -> "RNNConfig":
+        """The chapter-5 sizes of the profile; ``variant`` picks the model (``cell``, ``bidirectional``...)."""
+        sizes = cfg.choose(quick=dict(embed_dim=64, hidden_size=64),
+                           full=dict(embed_dim=128, hidden_size=128))
+        return cls(vocab_size, **(sizes | variant | ({"embed_dim": embed_dim} if embed_dim else {})))
+
+    @staticmethod
+    def recipe(cfg: RunConfig) -> TrainRecipe:
+        """Chapter 5's training, for every recurrent model: AdamW, length-bucketed batches, early stopping."""
+        return cfg.choose(quick=TrainRecipe(batch_size=32, epochs=6, lr=3e-3, max_len=200, max_vocab=10_000,
+                                            truncating="pre", bucket=True),
+                          full=TrainRecipe(batch_size=64, epochs=6, lr=2e-3, max_len=400, max_vocab=30_000,
+                                           truncating="pre", weight_decay=0.01, schedule="linear", bucket=True))

@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from nlpcourse.models.embedding import load_embedding_matrix
 from nlpcourse.models.configs import TextCNNConfig
 
 __all__ = ["TextCNN", "TextCNNConfig", "top_ngrams"]
@@ -45,15 +46,9 @@ class TextCNN(nn.Module):
         features = self.dropout(torch.cat(pooled, dim=1))         # (B, F * len(filter_sizes))
         return self.classifier(features)                           # (B, num_classes) logits
 
-    @torch.no_grad()
     def load_embeddings(self, vectors: np.ndarray, freeze: bool = False) -> None:
         """Initialise the embedding from a ``(vocab_size, embed_dim)`` matrix, e.g. GloVe rows."""
-        vectors = torch.as_tensor(np.asarray(vectors), dtype=self.embedding.weight.dtype)
-        if tuple(vectors.shape) != tuple(self.embedding.weight.shape):
-            raise ValueError(f"vectors have shape {tuple(vectors.shape)}, the embedding "
-                             f"{tuple(self.embedding.weight.shape)}: one row per vocabulary entry")
-        self.embedding.weight.copy_(vectors)
-        self.embedding.weight.requires_grad_(not freeze)
+        load_embedding_matrix(self.embedding, vectors, freeze)
 
 
 def top_ngrams(model: TextCNN, X: np.ndarray, itos: list[str], width_index: int = 0,

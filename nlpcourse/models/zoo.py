@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from nlpcourse.config import RunConfig
-from nlpcourse.models.configs import MLPConfig, TextCNNConfig, TrainRecipe
+from nlpcourse.models.configs import MLPConfig, RNNConfig, TextCNNConfig, TrainRecipe
 
 FRAMEWORKS = ("torch", "keras")
 
@@ -33,11 +33,11 @@ class ZooEntry:
     inputs: str = "tokens"             # "tokens" (padded indices) or "tfidf" (vectors)
     pretrained: str | None = None      # "glove50": the embedding starts from GloVe 6B 50d
     frameworks: tuple[str, ...] = ("torch",)   # the frameworks its chapter trains it with
+    variant: tuple[tuple[str, Any], ...] = ()  # config fields that make this model, e.g. (("cell", "gru"),)
 
     def preset(self, cfg: RunConfig, vocab_size: int) -> Any:
-        if self.pretrained == "glove50":
-            return self.config.preset(cfg, vocab_size, embed_dim=50)
-        return self.config.preset(cfg, vocab_size)
+        glove = {"embed_dim": 50} if self.pretrained == "glove50" else {}
+        return self.config.preset(cfg, vocab_size, **glove, **dict(self.variant))
 
 
 ZOO: dict[str, ZooEntry] = {entry.name: entry for entry in [
@@ -48,6 +48,17 @@ ZOO: dict[str, ZooEntry] = {entry.name: entry for entry in [
              frameworks=("torch", "keras")),
     ZooEntry("textcnn_glove", 4, "TextCNN starting from GloVe 6B 50d", TextCNNConfig,
              "nlpcourse.models.textcnn:TextCNN", "nlpcourse.keras.textcnn:get_textcnn", pretrained="glove50"),
+    *[ZooEntry(name, 5, description, RNNConfig, "nlpcourse.models.rnn:RNNClassifier", "nlpcourse.keras.rnn:get_rnn",
+               pretrained=pretrained, frameworks=frameworks, variant=tuple(variant.items()))
+      for name, description, variant, pretrained, frameworks in [
+          ("lstm", "LSTM, final state", {}, None, ("torch", "keras")),
+          ("gru", "GRU, final state", {"cell": "gru"}, None, ("torch", "keras")),
+          ("stacked_lstm", "2-layer LSTM", {"num_layers": 2}, None, ("torch", "keras")),
+          ("bilstm", "bidirectional LSTM", {"bidirectional": True}, None, ("torch", "keras")),
+          ("cnn_lstm", "Conv1d (width 5) + max-pool 4, then an LSTM", {"conv_filters": 64}, None, ("torch", "keras")),
+          ("bilstm_glove", "bidirectional LSTM starting from GloVe 6B 50d", {"bidirectional": True}, "glove50",
+           ("torch",)),
+      ]],
 ]}
 
 
