@@ -3,7 +3,8 @@
 - ``imdb``: every IMDB model of the course, trained as its chapter trains it; rows for the
   leaderboard in ``results/<profile>-<date>.json``;
 - ``tfidf``: our TF-IDF against scikit-learn's (chapter 1);
-- ``word2vec``: our word2vec against gensim's, words/s and quality (chapter 2).
+- ``word2vec``: our word2vec against gensim's, words/s and quality (chapter 2);
+- ``recurrent``: our LSTM against ``nn.LSTM``, PyTorch against Keras, bucketed batches (chapter 5).
 
 Timings are ratios against a reference run in the same process. ``--out FILE`` writes a
 specialised benchmark's figures as JSON (e.g. into ``results/benchmarks/``).
@@ -23,6 +24,7 @@ BENCHMARKS = {
     "imdb": "every IMDB model of the course, as its chapter trains it: leaderboard rows",
     "tfidf": "our TF-IDF against scikit-learn's",
     "word2vec": "our word2vec against gensim's: words/s and quality",
+    "recurrent": "scratch LSTM vs nn.LSTM, PyTorch vs Keras BiLSTM, bucketed vs padded batches",
 }
 
 

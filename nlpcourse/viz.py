@@ -254,3 +254,31 @@ def plot_filter_ngrams(top_ngrams: dict[str, list[tuple[str, float]]], ncols: in
     fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def plot_review_trace(tokens: Sequence[str], probability: np.ndarray, cells: np.ndarray, units: Sequence[int],
+                      title: str = "Reading a review word by word"):
+    """Interactive: P(positive) after each token, above a heatmap of some LSTM cell units (chapter 5).
+
+    ``probability`` is ``(T,)``, ``cells`` ``(T, H)``; hover shows the token at each step.
+    """
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+    tokens, steps = list(tokens), np.arange(len(tokens))
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.06, row_heights=[0.55, 0.45],
+                        subplot_titles=("P(positive) after each word", "cell state of some units"))
+    fig.add_trace(go.Scatter(x=steps, y=probability, mode="lines+markers", text=tokens, marker=dict(size=4),
+                             hovertemplate="%{x}: <b>%{text}</b><br>P(positive) %{y:.2f}<extra></extra>",
+                             name="P(positive)"), row=1, col=1)
+    fig.add_hline(y=0.5, line_dash="dot", line_color="grey", row=1, col=1)
+    chosen = cells[:, list(units)].T                                  # (units, T)
+    limit = float(np.abs(chosen).max()) or 1.0
+    fig.add_trace(go.Heatmap(z=chosen, x=steps, y=[f"unit {u}" for u in units], zmin=-limit, zmax=limit,
+                             colorscale="RdBu", text=[tokens] * len(units), showscale=False,
+                             hovertemplate="%{y}, %{x}: <b>%{text}</b><br>cell %{z:.2f}<extra></extra>"),
+                  row=2, col=1)
+    fig.update_yaxes(range=[0, 1], title_text="P(positive)", row=1, col=1)
+    fig.update_xaxes(title_text="position in the review (hover for the word)", row=2, col=1)
+    fig.update_layout(title=title, height=520, showlegend=False, template="plotly_white",
+                      margin=dict(l=60, r=20, t=70, b=40))
+    return fig

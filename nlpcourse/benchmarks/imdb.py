@@ -53,25 +53,32 @@ def run(args: argparse.Namespace) -> dict:
         raise SystemExit(f"unknown model(s) {', '.join(unknown)}: choose among {', '.join(all_models())}")
     frameworks = args.frameworks.split(",") if args.frameworks else None
     cfg = get_config(args.profile, seed=args.seed)
-    rows = bench_imdb(models, cfg, frameworks)
-    path = write_rows(rows, args.results_dir / f"{cfg.profile}-{dt.date.today().isoformat()}.json")
+    path = args.results_dir / f"{cfg.profile}-{dt.date.today().isoformat()}.json"
+    rows = bench_imdb(models, cfg, frameworks, path)
     print(f"wrote {len(rows)} row(s) to {path}")
     return {"benchmark": "imdb", "rows": rows}
 
 
-def bench_imdb(models: list[str], cfg, frameworks: list[str] | None = None) -> list[dict[str, Any]]:
-    """Train each model in ``cfg``'s profile; one results row per model and framework."""
+def bench_imdb(models: list[str], cfg, frameworks: list[str] | None = None,
+               path: Path | None = None) -> list[dict[str, Any]]:
+    """Train each model in ``cfg``'s profile; one results row per model and framework, each added to
+    the results file ``path`` as soon as it is ready (an interrupted run keeps the rows it finished)."""
     from nlpcourse.models.zoo import ZOO
     from nlpcourse.notebook import describe_hardware
     commit = git_commit()   # the code as it was when the run started, whatever is edited meanwhile
     print(f"IMDB benchmark, profile {cfg.profile}, seed {cfg.seed}, {describe_hardware()}, commit {commit}")
     rows, data_cache = [], {}
+
+    def keep(row: dict[str, Any]) -> None:
+        rows.append(_report(row))
+        if path is not None:
+            write_rows([row], path)
     for name in models:
         if name in BASELINES:
-            rows.append(_report(run_baseline(name, cfg, commit)))
+            keep(run_baseline(name, cfg, commit))
             continue
         for framework in frameworks or ZOO[name].frameworks:
-            rows.append(_report(run_zoo_model(name, framework, cfg, commit, data_cache)))
+            keep(run_zoo_model(name, framework, cfg, commit, data_cache))
     return rows
 
 

@@ -75,8 +75,9 @@ class RNNClassifier(nn.Module):
             x = F.relu(self.conv(x.transpose(1, 2)))                   # (B, F, T - k + 1)
             x = F.max_pool1d(x, self.config.pool_size, ceil_mode=True).transpose(1, 2)  # (B, T', F)
             lengths = self.config.output_lengths(lengths)
-        packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
-        outputs, state = self.rnn(packed)
+        packed = pack_padded_sequence(x.float(), lengths.cpu(), batch_first=True, enforce_sorted=False)
+        with torch.autocast(x.device.type, enabled=False):            # float32: not every cuDNN has bf16 RNNs
+            outputs, state = self.rnn(packed)
         h_n = state[0] if isinstance(state, tuple) else state            # (L * D, B, H)
         D = self.config.num_directions
         features = torch.cat(list(h_n[-D:]), dim=1)                     # the top layer, both directions
@@ -89,3 +90,34 @@ class RNNClassifier(nn.Module):
     def load_embeddings(self, vectors: np.ndarray, freeze: bool = False) -> None:
         """Initialise the embedding from a ``(vocab_size, embed_dim)`` matrix, e.g. GloVe rows."""
         load_embedding_matrix(self.embedding, vectors, freeze)
+
+
+@torch.no_grad()
+def trace_review(model: RNNClassifier, ids) -> dict[str, np.ndarray]:
+    """Read one review token by token with the scratch LSTM step and the model's trained weights (chapter 5).
+
+    Returns ``probability`` (T,): P(positive) after each token, had the review ended there, and
+    ``hidden`` and ``cell`` (T, H): the LSTM's states. For a one-layer, one-direction LSTM model.
+    """
+    from nlpcourse.layers.recurrent import lstm_step
+    config = model.config
+    if config.cell != "lstm" or config.bidirectional or config.num_layers != 1 or config.conv_filters:
+        raise ValueError("trace_review reads a one-layer, one-direction LSTM model without a CNN front end "
+                         "(the zoo's 'lstm')")
+    ids = torch.as_tensor(np.asarray(ids)).long()
+    if ids.dim() != 1 or len(ids) == 0:
+        raise ValueError(f"ids must be one review's token indices (1-D, not empty), got shape {tuple(ids.shape)}")
+    model.eval()
+    device = next(model.parameters()).device
+    x = model.embedding(ids.to(device))                                 # (T, E)
+    rnn = model.rnn
+    gi = x @ rnn.weight_ih_l0.T + rnn.bias_ih_l0                        # (T, 4H)
+    h = c = x.new_zeros(1, config.hidden_size)
+    hidden, cell = [], []
+    for t in range(len(ids)):
+        h, c = lstm_step(gi[t:t + 1], (h, c), rnn.weight_hh_l0, rnn.bias_hh_l0)
+        hidden.append(h[0])
+        cell.append(c[0])
+    hidden, cell = torch.stack(hidden), torch.stack(cell)               # (T, H) each
+    probability = model.classifier(hidden).softmax(dim=-1)[:, 1]        # (T,)
+    return {"probability": probability.cpu().numpy(), "hidden": hidden.cpu().numpy(), "cell": cell.cpu().numpy()}
