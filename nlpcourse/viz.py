@@ -282,3 +282,16 @@ def plot_review_trace(tokens: Sequence[str], probability: np.ndarray, cells: np.
     fig.update_layout(title=title, height=520, showlegend=False, template="plotly_white",
                       margin=dict(l=60, r=20, t=70, b=40))
     return fig
+
+
+def plot_word_scores(tokens: Sequence[str], scores: dict[str, np.ndarray], title: str = "", y_label: str = "score"):
+    """Interactive: one line per score along a text, the word under the cursor on hover (chapter 6)."""
+    import plotly.graph_objects as go
+    tokens, steps = list(tokens), np.arange(len(tokens))
+    fig = go.Figure([go.Scatter(x=steps, y=values, mode="lines+markers", name=name, text=tokens, marker=dict(size=4),
+                                hovertemplate="%{x}: <b>%{text}</b><br>" + name + " %{y:.3f}<extra></extra>")
+                     for name, values in scores.items()])
+    fig.update_layout(title=title, xaxis_title="position in the review (hover for the word)", yaxis_title=y_label,
+                      height=420, template="plotly_white", margin=dict(l=60, r=20, t=60, b=40),
+                      legend=dict(orientation="h", y=1.02, x=1, xanchor="right", yanchor="bottom"))
+    return fig

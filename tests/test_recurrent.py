@@ -227,3 +227,11 @@ def test_bucketed_loader_covers_every_review_once_with_less_padding():
         BucketedLoader(X, y, batch_size=0)
     with pytest.raises(ValueError, match="2-D array of token indices"):
         BucketedLoader(X.astype(float), y)
+
+
+def test_the_recurrent_benchmark_times_scratch_against_the_library(capsys):
+    from nlpcourse.benchmarks.recurrent import scratch_vs_library
+    from nlpcourse.config import get_config
+    report = scratch_vs_library(get_config("quick"), repeats=1)
+    assert set(report["seconds"]) == {"nn.LSTM", "scratch"} and report["ratio"] > 0
+    assert "ratio" in capsys.readouterr().out

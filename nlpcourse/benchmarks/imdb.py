@@ -105,10 +105,12 @@ def run_zoo_model(name: str, framework: str, cfg, commit: str, data_cache: dict 
     data = data_cache[key]
     embeddings = _pretrained(entry, data, cfg)
     model = zoo.build_model(name, data.vocab_size, cfg, framework, embeddings=embeddings)
-    train = _train_torch if framework == "torch" else _train_keras
     with PeakMemory(framework) as memory:
         start = time.perf_counter()
-        scores, epochs, best_epoch = train(model, data, recipe, cfg)
+        if framework == "torch":
+            scores, epochs, best_epoch = _train_torch(model, data, recipe, cfg)
+        else:
+            scores, epochs, best_epoch = _train_keras(model, data, recipe, entry.keras_loss)
         seconds = time.perf_counter() - start
     settings = {"config": dataclasses.asdict(zoo.preset(name, cfg, data.vocab_size)),
                 "recipe": dataclasses.asdict(recipe)}
@@ -132,12 +134,12 @@ def _train_torch(model, data, recipe, cfg) -> tuple[dict, int, int]:
     return evaluate(model, test_loader), history.epochs, history.best_epoch
 
 
-def _train_keras(model, data, recipe, cfg) -> tuple[dict, int, int]:
+def _train_keras(model, data, recipe, loss: str) -> tuple[dict, int, int]:
     import numpy as np
 
     from nlpcourse.keras import fit_classifier
     from nlpcourse.metrics import classification_scores
-    history = fit_classifier(model, data, recipe, verbose=0).history
+    history = fit_classifier(model, data, recipe, verbose=0, loss=loss).history
     logits = model.predict(data.X_test, batch_size=256, verbose=0)
     return (classification_scores(data.y_test, logits.argmax(axis=1)), len(history["loss"]),
             int(np.argmin(history["val_loss"])) + 1)

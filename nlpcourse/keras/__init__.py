@@ -50,24 +50,34 @@ def learning_rate_schedule(lr: float, schedule: str, warmup: int | float, total_
     return WarmupDecay()
 
 
-def compile_classifier(model: Any, recipe: Any, steps_per_epoch: int) -> Any:
+LOSSES = ("cross_entropy", "margin")
+
+
+def compile_classifier(model: Any, recipe: Any, steps_per_epoch: int, loss: str = "cross_entropy") -> Any:
     """Compile as ``fit`` trains: Adam(W) with weight decay on matrices only, the recipe's rate schedule,
-    gradient clipping, cross-entropy on logits, accuracy (chapter 4)."""
+    gradient clipping, accuracy; the loss is cross-entropy on logits, or the capsules' margin loss on
+    their lengths (``loss="margin"``, chapter 6) (chapter 4)."""
     import keras
+    if loss not in LOSSES:
+        raise ValueError(f"loss must be one of {', '.join(LOSSES)}, got {loss!r}")
+    if loss == "margin":
+        from nlpcourse.keras.capsnet import margin_loss
+        loss_fn = margin_loss
+    else:
+        loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
     rate = learning_rate_schedule(recipe.lr, recipe.schedule, recipe.warmup, steps_per_epoch * recipe.epochs)
     optimizer = keras.optimizers.AdamW(rate, weight_decay=recipe.weight_decay, epsilon=1e-8,
                                        clipnorm=recipe.clip_grad_norm)
     optimizer.exclude_from_weight_decay(var_list=[v for v in model.trainable_variables if len(v.shape) < 2])
-    model.compile(optimizer=optimizer, loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                  metrics=["accuracy"])
+    model.compile(optimizer=optimizer, loss=loss_fn, metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")])
     return model
 
 
-def fit_classifier(model: Any, data: Any, recipe: Any, verbose: int = 2) -> Any:
+def fit_classifier(model: Any, data: Any, recipe: Any, verbose: int = 2, loss: str = "cross_entropy") -> Any:
     """``model.fit`` on an :class:`~nlpcourse.data.loaders.IMDBData` with a recipe's optimizer, batch size,
     epochs and early stopping (best weights restored), as :func:`nlpcourse.train.fit` does (chapter 4)."""
     import keras
-    compile_classifier(model, recipe, steps_per_epoch=math.ceil(len(data.y_train) / recipe.batch_size))
+    compile_classifier(model, recipe, steps_per_epoch=math.ceil(len(data.y_train) / recipe.batch_size), loss=loss)
     callbacks = [keras.callbacks.EarlyStopping(monitor="val_loss", patience=recipe.patience,
                                                restore_best_weights=True)] if recipe.patience else []
     return model.fit(data.X_train, data.y_train, validation_data=(data.X_val, data.y_val),

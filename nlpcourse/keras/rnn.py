@@ -37,13 +37,23 @@ class PooledMask(layers.Layer):
 
 def get_rnn(config: RNNConfig, max_len: int | None = None, embeddings: np.ndarray | None = None) -> keras.Model:
     """A Keras LSTM/GRU classifier returning logits, with as many parameters as the PyTorch one (chapter 5)."""
+    token_ids = keras.Input(shape=(max_len,), dtype="int32", name="token_ids")                      # (B, T)
+    x = recurrent_encoder(config, token_ids, embeddings)                                             # (B, D*H)
+    x = layers.Dropout(config.dropout, name="dropout")(x)
+    logits = layers.Dense(config.num_classes, name="logits")(x)                                     # (B, num_classes)
+    return keras.Model(token_ids, logits, name=f"{'bi' if config.bidirectional else ''}{config.cell}")
+
+
+def recurrent_encoder(config: RNNConfig, token_ids, embeddings: np.ndarray | None = None,
+                      return_sequences: bool = False):
+    """Chapter 5's embedding, optional CNN front end and recurrent layers on ``token_ids``: the last layer's
+    final state ``(B, D*H)``, or with ``return_sequences`` its output at every step ``(B, T, D*H)``, masked."""
     if config.pad_index != 0:
         raise ValueError(f"the Keras model masks index 0 as padding; config.pad_index is {config.pad_index}")
     initializer = ("uniform" if embeddings is None
                    else keras.initializers.Constant(checked_embeddings(embeddings, config.vocab_size, config.embed_dim)))
-    token_ids = keras.Input(shape=(max_len,), dtype="int32", name="token_ids")                      # (B, T)
     x = layers.Embedding(config.vocab_size, config.embed_dim, embeddings_initializer=initializer,
-                         mask_zero=not config.conv_filters, name="embedding")(token_ids)                              # (B, T, E)
+                         mask_zero=not config.conv_filters, name="embedding")(token_ids)            # (B, T, E)
     x = layers.Dropout(config.dropout, name="embedding_dropout")(x)
     mask = None
     if config.conv_filters:
@@ -53,12 +63,10 @@ def get_rnn(config: RNNConfig, max_len: int | None = None, embeddings: np.ndarra
     cell = layers.LSTM if config.cell == "lstm" else layers.GRU
     for layer in range(config.num_layers):
         last = layer == config.num_layers - 1
-        rnn = cell(config.hidden_size, return_sequences=not last, name=f"{config.cell}{layer}")
+        rnn = cell(config.hidden_size, return_sequences=return_sequences or not last, name=f"{config.cell}{layer}")
         if config.bidirectional:
             rnn = layers.Bidirectional(rnn, name=f"bi{config.cell}{layer}")
         x = rnn(x, mask=mask) if mask is not None else rnn(x)                                        # (B, D*H) last
         if not last:
             x = layers.Dropout(config.dropout, name=f"dropout{layer}")(x)
-    x = layers.Dropout(config.dropout, name="dropout")(x)
-    logits = layers.Dense(config.num_classes, name="logits")(x)                                     # (B, num_classes)
-    return keras.Model(token_ids, logits, name=f"{'bi' if config.bidirectional else ''}{config.cell}")
+    return x

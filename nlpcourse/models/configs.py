@@ -174,3 +174,26 @@ class RNNConfig:
                                             truncating="pre", bucket=True),
                           full=TrainRecipe(batch_size=64, epochs=6, lr=2e-3, max_len=400, max_vocab=30_000,
                                            truncating="pre", weight_decay=0.01, schedule="linear", bucket=True))
+
+
+@dataclasses.dataclass(frozen=True)
+class CapsNetConfig(RNNConfig):
+    """A BiGRU whose outputs are primary capsules, one per word, routed to one capsule per class (chapter 6).
+
+    Chapter 5's recurrent encoder (``RNNConfig``'s fields, a bidirectional GRU by default), then
+    dynamic routing (Sabour et al. 2017) with a transformation shared by all words (Zhao et al. 2018).
+    """
+
+    cell: str = "gru"
+    bidirectional: bool = True
+    capsule_dim: int = 16               # size of each class capsule
+    routing_iterations: int = 3
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.conv_filters:
+            raise ValueError("a capsule network reads the recurrent outputs of every word: conv_filters must be 0")
+        if self.capsule_dim < 1:
+            raise ValueError(f"capsule_dim must be >= 1, got {self.capsule_dim}")
+        if isinstance(self.routing_iterations, bool) or self.routing_iterations < 1:
+            raise ValueError(f"routing_iterations must be >= 1, got {self.routing_iterations}")

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from nlpcourse.config import RunConfig
-from nlpcourse.models.configs import MLPConfig, RNNConfig, TextCNNConfig, TrainRecipe
+from nlpcourse.models.configs import CapsNetConfig, MLPConfig, RNNConfig, TextCNNConfig, TrainRecipe
 
 FRAMEWORKS = ("torch", "keras")
 
@@ -34,6 +34,7 @@ class ZooEntry:
     pretrained: str | None = None      # "glove50": the embedding starts from GloVe 6B 50d
     frameworks: tuple[str, ...] = ("torch",)   # the frameworks its chapter trains it with
     variant: tuple[tuple[str, Any], ...] = ()  # config fields that make this model, e.g. (("cell", "gru"),)
+    keras_loss: str = "cross_entropy"          # or "margin": the Keras model outputs capsule lengths (chapter 6)
 
     def preset(self, cfg: RunConfig, vocab_size: int) -> Any:
         glove = {"embed_dim": 50} if self.pretrained == "glove50" else {}
@@ -55,10 +56,14 @@ ZOO: dict[str, ZooEntry] = {entry.name: entry for entry in [
           ("gru", "GRU, final state", {"cell": "gru"}, None, ("torch", "keras")),
           ("stacked_lstm", "2-layer LSTM", {"num_layers": 2}, None, ("torch", "keras")),
           ("bilstm", "bidirectional LSTM", {"bidirectional": True}, None, ("torch", "keras")),
+          ("bigru", "bidirectional GRU", {"cell": "gru", "bidirectional": True}, None, ("torch",)),
           ("cnn_lstm", "Conv1d (width 5) + max-pool 4, then an LSTM", {"conv_filters": 64}, None, ("torch", "keras")),
           ("bilstm_glove", "bidirectional LSTM starting from GloVe 6B 50d", {"bidirectional": True}, "glove50",
            ("torch",)),
       ]],
+    ZooEntry("capsnet", 6, "BiGRU, one primary capsule per word, dynamic routing to 2 class capsules", CapsNetConfig,
+             "nlpcourse.models.capsnet:CapsNetClassifier", "nlpcourse.keras.capsnet:get_capsnet",
+             frameworks=("torch", "keras"), keras_loss="margin"),
 ]}
 
 

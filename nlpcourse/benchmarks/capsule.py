@@ -1,0 +1,46 @@
+"""The capsule classifier, timed (chapter 6): seconds per training epoch against chapter 5's BiGRU.
+
+Both read the same reviews with the same recipe and encoder sizes; the capsule network adds
+the routing on top of the BiGRU. Also the cost of 1, 3 and 5 routing iterations. Timed
+alternately and repeated, best kept, so a noisy machine hits every side.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--profile", default=None, help="quick or full sizes (default: full on a GPU, else quick)")
+    parser.add_argument("--n", type=int, default=2000, help="training reviews per timed epoch")
+    parser.add_argument("--repeats", type=int, default=2)
+
+
+def run(args: argparse.Namespace) -> dict:
+    from nlpcourse.benchmarks.recurrent import _alternate, _subset
+    from nlpcourse.config import get_config
+    from nlpcourse.data.loaders import prepare_imdb
+    from nlpcourse.models import zoo
+    from nlpcourse.models.capsnet import CapsNetClassifier
+    from nlpcourse.notebook import describe_hardware
+    from nlpcourse.train import fit
+    cfg = get_config(args.profile, seed=0)
+    recipe = zoo.recipe("capsnet", cfg)
+    data = _subset(prepare_imdb(cfg, recipe), args.n)
+    base = zoo.preset("capsnet", cfg, data.vocab_size)
+    models = {"bigru": zoo.build_model("bigru", data.vocab_size, cfg)}
+    for iterations in (1, 3, 5):
+        models[f"capsnet, {iterations} iterations"] = CapsNetClassifier(
+            dataclasses.replace(base, routing_iterations=iterations))
+
+    def epoch(model):
+        loader = data.loaders(recipe.batch_size, seed=0, bucket=recipe.bucket)[0]
+        return lambda: fit(model, loader, None, cfg, epochs=1, lr=recipe.lr, progress=False)
+    print(f"Capsule benchmark, profile {cfg.profile}, {describe_hardware()}: one epoch of {len(data.y_train):,} "
+          f"reviews, batch {recipe.batch_size}; {args.repeats} runs each, best kept")
+    times = _alternate({name: epoch(model) for name, model in models.items()}, args.repeats)
+    for name, seconds in times.items():
+        print(f"  {name:24s} {seconds:7.1f}s  ratio to the BiGRU {seconds / times['bigru']:5.2f}")
+    return {"benchmark": "capsule", "profile": cfg.profile, "hardware": describe_hardware(),
+            "reviews": len(data.y_train), "seconds_per_epoch": times,
+            "ratio_to_bigru": {name: seconds / times["bigru"] for name, seconds in times.items()}}
