@@ -1,0 +1,153 @@
+"""Attention from scratch: scaled dot-product, multi-head, and linear attention with its recurrent form (chapter 7).
+
+Masks: in :func:`scaled_dot_product_attention` a boolean ``mask`` is True where a query *may*
+attend to a key (as ``F.scaled_dot_product_attention``'s boolean ``attn_mask``). The module
+:class:`MultiHeadAttention` takes ``nn.MultiheadAttention``'s conventions instead, True where
+attention is *not* allowed (``key_padding_mask``: True at padding), so that either module drops in
+for the other. A query row that may attend to no key at all gets zero weights and a zero output
+(PyTorch gives NaN there).
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+
+def check_mask(mask: Tensor | None, name: str, shape: tuple[int, ...] | None = None) -> Tensor | None:
+    """``mask`` unchanged if it is boolean and broadcasts to ``shape``, else a ValueError naming it."""
+    if mask is None:
+        return None
+    if not isinstance(mask, Tensor) or mask.dtype != torch.bool:
+        kind = mask.dtype if isinstance(mask, Tensor) else type(mask).__name__
+        raise ValueError(f"{name} must be a boolean tensor, got {kind}: build it with a comparison, "
+                         f"e.g. ids == pad_index")
+    if shape is None:
+        return mask
+    try:
+        torch.broadcast_shapes(mask.shape, shape)
+    except RuntimeError:
+        raise ValueError(f"{name} has shape {tuple(mask.shape)}, which does not broadcast to the attention "
+                         f"scores' shape {shape}") from None
+    return mask
+
+
+def causal_mask(queries: int, keys: int | None = None, device=None) -> Tensor:
+    """``(queries, keys)``: True where query ``i`` may attend to key ``j``, i.e. ``j <= i``."""
+    keys = queries if keys is None else keys
+    return torch.ones(queries, keys, dtype=torch.bool, device=device).tril()
+
+
+def scaled_dot_product_attention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None = None,
+                                 causal: bool = False, dropout: float = 0.0,
+                                 training: bool = False) -> tuple[Tensor, Tensor]:
+    """``softmax(q kᵀ / √d) v`` with masks: ``(..., Tq, d), (..., Tk, d), (..., Tk, dv)`` -> output
+    ``(..., Tq, dv)`` and weights ``(..., Tq, Tk)``. ``mask``: True where attending is allowed."""
+    if q.shape[-1] != k.shape[-1] or k.shape[-2] != v.shape[-2]:
+        raise ValueError(f"q {tuple(q.shape)}, k {tuple(k.shape)}, v {tuple(v.shape)}: q and k need the same "
+                         f"last size, k and v the same number of keys")
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])         # (..., Tq, Tk)
+    allowed = check_mask(mask, "mask", tuple(scores.shape))
+    if causal:
+        lower = causal_mask(scores.shape[-2], scores.shape[-1], scores.device)
+        allowed = lower if allowed is None else allowed & lower
+    if allowed is not None:
+        scores = scores.masked_fill(~allowed, float("-inf"))
+        any_allowed = allowed.any(dim=-1, keepdim=True)
+        # a row with no allowed key: softmax of all -inf is NaN; give it zero weights instead
+        scores = scores.masked_fill(~any_allowed, 0.0)
+        weights = torch.softmax(scores, dim=-1) * any_allowed
+    else:
+        weights = torch.softmax(scores, dim=-1)
+    if dropout and training:
+        weights = F.dropout(weights, dropout, training=True)
+    return weights @ v, weights
+
+
+class MultiHeadAttention(nn.Module):
+    """Multi-head attention with ``nn.MultiheadAttention``'s parameters and conventions (``batch_first=True``).
+
+    ``in_proj_weight`` stacks the query, key and value projections ``(3E, E)``; each of
+    ``num_heads`` heads attends in its own ``E / num_heads`` dimensions, and ``out_proj`` mixes the
+    heads' outputs. ``forward(query, key, value, key_padding_mask, attn_mask, need_weights,
+    average_attn_weights, is_causal)`` returns ``(output, weights or None)`` as PyTorch's does.
+    """
+
+    def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, bias: bool = True):
+        super().__init__()
+        if embed_dim < 1 or num_heads < 1 or embed_dim % num_heads:
+            raise ValueError(f"num_heads ({num_heads}) must divide embed_dim ({embed_dim}): each head gets "
+                             f"embed_dim / num_heads dimensions")
+        self.embed_dim, self.num_heads, self.head_dim, self.dropout = embed_dim, num_heads, embed_dim // num_heads, dropout
+        self.in_proj_weight = nn.Parameter(torch.empty(3 * embed_dim, embed_dim))
+        self.in_proj_bias = nn.Parameter(torch.zeros(3 * embed_dim)) if bias else None
+        self.out_proj = nn.Linear(embed_dim, embed_dim, bias=bias)
+        nn.init.xavier_uniform_(self.in_proj_weight)
+        if bias:
+            nn.init.zeros_(self.out_proj.bias)
+
+    def _heads(self, x: Tensor) -> Tensor:
+        batch, steps, _ = x.shape
+        return x.view(batch, steps, self.num_heads, self.head_dim).transpose(1, 2)   # (B, heads, T, d)
+
+    def forward(self, query: Tensor, key: Tensor, value: Tensor, key_padding_mask: Tensor | None = None,
+                attn_mask: Tensor | None = None, need_weights: bool = True, average_attn_weights: bool = True,
+                is_causal: bool = False) -> tuple[Tensor, Tensor | None]:
+        if query.dim() != 3 or query.shape[-1] != self.embed_dim:
+            raise ValueError(f"query must have shape (batch, time, {self.embed_dim}), got {tuple(query.shape)}")
+        batch, tq, tk = query.shape[0], query.shape[1], key.shape[1]
+        w_q, w_k, w_v = self.in_proj_weight.chunk(3)
+        b_q, b_k, b_v = self.in_proj_bias.chunk(3) if self.in_proj_bias is not None else (None, None, None)
+        q, k, v = (self._heads(F.linear(x, w, b)) for x, w, b in ((query, w_q, b_q), (key, w_k, b_k), (value, w_v, b_v)))
+        allowed = None
+        if key_padding_mask is not None:
+            check_mask(key_padding_mask, "key_padding_mask")
+            if tuple(key_padding_mask.shape) != (batch, tk):
+                raise ValueError(f"key_padding_mask must have shape (batch, keys) = {(batch, tk)}, "
+                                 f"got {tuple(key_padding_mask.shape)}")
+            allowed = ~key_padding_mask[:, None, None, :]                               # (B, 1, 1, Tk)
+        if attn_mask is not None:
+            check_mask(attn_mask, "attn_mask", (tq, tk) if attn_mask.dim() == 2 else (batch * self.num_heads, tq, tk))
+            blocked = attn_mask if attn_mask.dim() == 2 else attn_mask.view(batch, self.num_heads, tq, tk)
+            allowed = ~blocked if allowed is None else allowed & ~blocked
+        out, weights = scaled_dot_product_attention(q, k, v, allowed, causal=is_causal, dropout=self.dropout,
+                                                    training=self.training)   # (B, heads, Tq, d), (B, heads, Tq, Tk)
+        out = self.out_proj(out.transpose(1, 2).reshape(batch, tq, self.embed_dim))
+        if not need_weights:
+            return out, None
+        return out, weights.mean(dim=1) if average_attn_weights else weights
+
+
+def elu_feature_map(x: Tensor) -> Tensor:
+    """``φ(x) = elu(x) + 1``: positive features, so that attention weights stay positive (Katharopoulos et al. 2020)."""
+    return F.elu(x) + 1
+
+
+def linear_attention(q: Tensor, k: Tensor, v: Tensor, causal: bool = False, eps: float = 1e-6) -> Tensor:
+    """Linear attention, parallel form: ``φ(q)ᵀ Σ_j φ(k_j) v_jᵀ / φ(q)ᵀ Σ_j φ(k_j)``, over all keys or (causal)
+    keys up to each query. Non-causal it costs O(T d²) instead of softmax attention's O(T² d)."""
+    fq, fk = elu_feature_map(q), elu_feature_map(k)                   # (..., T, d)
+    if not causal:
+        kv = fk.transpose(-2, -1) @ v                                 # (..., d, dv): summed over keys once
+        normaliser = fq @ fk.sum(dim=-2, keepdim=True).transpose(-2, -1)   # (..., T, 1)
+        return (fq @ kv) / (normaliser + eps)
+    scores = (fq @ fk.transpose(-2, -1)).tril()                       # (..., T, T): the causal parallel form
+    return (scores @ v) / (scores.sum(dim=-1, keepdim=True) + eps)
+
+
+def linear_attention_recurrent(q: Tensor, k: Tensor, v: Tensor, eps: float = 1e-6) -> Tensor:
+    """Causal linear attention as an RNN: a state ``S_t = S_{t-1} + φ(k_t) v_tᵀ`` and ``z_t = z_{t-1} + φ(k_t)``,
+    read out as ``φ(q_t)ᵀ S_t / φ(q_t)ᵀ z_t``: "Transformers are RNNs" (Katharopoulos et al. 2020)."""
+    fq, fk = elu_feature_map(q), elu_feature_map(k)
+    state = q.new_zeros(*q.shape[:-2], q.shape[-1], v.shape[-1])      # (..., d, dv)
+    normaliser = q.new_zeros(*q.shape[:-2], q.shape[-1])              # (..., d)
+    outputs = []
+    for t in range(q.shape[-2]):
+        state = state + fk[..., t, :, None] * v[..., t, None, :]
+        normaliser = normaliser + fk[..., t, :]
+        numerator = (fq[..., t, :, None] * state).sum(dim=-2)         # (..., dv)
+        denominator = (fq[..., t, :] * normaliser).sum(dim=-1, keepdim=True)
+        outputs.append(numerator / (denominator + eps))
+    return torch.stack(outputs, dim=-2)
