@@ -33,9 +33,9 @@ def run(args: argparse.Namespace) -> dict:
         models[f"capsnet, {iterations} iterations"] = CapsNetClassifier(
             dataclasses.replace(base, routing_iterations=iterations))
 
-    def epoch(model):
-        loader = data.loaders(recipe.batch_size, seed=0, bucket=recipe.bucket)[0]
-        return lambda: fit(model, loader, None, cfg, epochs=1, lr=recipe.lr, progress=False)
+    def epoch(model):  # a fresh loader each time: every model and run gets the very same batches
+        return lambda: fit(model, data.loaders(recipe.batch_size, seed=0, bucket=recipe.bucket)[0], None, cfg,
+                           epochs=1, lr=recipe.lr, progress=False)
     print(f"Capsule benchmark, profile {cfg.profile}, {describe_hardware()}: one epoch of {len(data.y_train):,} "
           f"reviews, batch {recipe.batch_size}; {args.repeats} runs each, best kept")
     times = _alternate({name: epoch(model) for name, model in models.items()}, args.repeats)

@@ -89,15 +89,14 @@ def torch_vs_keras(cfg, n: int, repeats: int) -> dict:
     torch_model = zoo.build_model("bilstm", data.vocab_size, cfg, "torch")
     keras_model = zoo.build_model("bilstm", data.vocab_size, cfg, "keras")
     compile_classifier(keras_model, recipe, math.ceil(len(data.y_train) / recipe.batch_size))
-    bucketed = data.loaders(recipe.batch_size, seed=0, bucket=True)[0]
-    padded = data.loaders(recipe.batch_size, seed=0)[0]
 
-    def torch_epoch(loader):
-        return lambda: fit(torch_model, loader, None, cfg, epochs=1, lr=recipe.lr, progress=False, device="cpu")
+    def torch_epoch(bucket):  # a fresh loader each time: every run gets the very same batches
+        return lambda: fit(torch_model, data.loaders(recipe.batch_size, seed=0, bucket=bucket)[0], None, cfg,
+                           epochs=1, lr=recipe.lr, progress=False, device="cpu")
 
     def keras_epoch():
         keras_model.fit(data.X_train, data.y_train, batch_size=recipe.batch_size, epochs=1, verbose=0)
-    times = _alternate({"torch, bucketed": torch_epoch(bucketed), "torch, padded": torch_epoch(padded),
+    times = _alternate({"torch, bucketed": torch_epoch(True), "torch, padded": torch_epoch(False),
                         "keras, padded + mask": keras_epoch}, repeats)
     reference = times["torch, bucketed"]
     print(f"  BiLSTM, one epoch of {len(data.y_train):,} reviews (max {recipe.max_len} tokens), batch "
