@@ -11,6 +11,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from nlpcourse.utils import check_int
+
 
 def squash(s: Tensor, dim: int = -1, constant: float = 1.0) -> Tensor:
     """``v = ‖s‖² / (constant + ‖s‖²) · s / ‖s‖`` (the paper's equation 1 with ``constant=1``).
@@ -76,9 +78,7 @@ def margin_loss(lengths: Tensor, targets: Tensor, m_plus: float = 0.9, m_minus: 
 
 
 def check_iterations(iterations: int) -> int:
-    if isinstance(iterations, bool) or not isinstance(iterations, int) or iterations < 1:
-        raise ValueError(f"iterations (routing iterations) must be a whole number >= 1, got {iterations!r}")
-    return iterations
+    return check_int("iterations", iterations, minimum=1, hint="the number of routing iterations, 3 in the paper")
 
 
 class CapsuleLayer(nn.Module):
@@ -92,8 +92,7 @@ class CapsuleLayer(nn.Module):
     def __init__(self, in_dim: int, num_capsules: int, capsule_dim: int, iterations: int = 3):
         super().__init__()
         for name, value in (("in_dim", in_dim), ("num_capsules", num_capsules), ("capsule_dim", capsule_dim)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a whole number >= 1, got {value!r}")
+            check_int(name, value, minimum=1)
         self.iterations = check_iterations(iterations)
         self.in_dim, self.num_capsules, self.capsule_dim = in_dim, num_capsules, capsule_dim
         self.weight = nn.Parameter(torch.empty(num_capsules, capsule_dim, in_dim))   # W_j, one per upper capsule

@@ -18,6 +18,8 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from nlpcourse.utils import check_int
+
 MODES = {"rnn_tanh": 1, "rnn_relu": 1, "lstm": 4, "gru": 3}   # mode: number of gates stacked in the weights
 
 
@@ -69,12 +71,6 @@ def gru_step(gi: Tensor, h: Tensor, weight_hh: Tensor, bias_hh: Tensor) -> Tenso
     return (1 - z) * n + z * h
 
 
-def _positive(name: str, value: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a whole number >= 1, got {value!r}")
-    return int(value)
-
-
 class Recurrent(nn.Module):
     """A multi-layer, optionally bidirectional RNN, LSTM or GRU, written with the cells above (chapter 5).
 
@@ -89,9 +85,9 @@ class Recurrent(nn.Module):
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
         self.mode = mode
-        self.input_size = _positive("input_size", input_size)
-        self.hidden_size = _positive("hidden_size", hidden_size)
-        self.num_layers = _positive("num_layers", num_layers)
+        self.input_size = check_int("input_size", input_size, minimum=1)
+        self.hidden_size = check_int("hidden_size", hidden_size, minimum=1)
+        self.num_layers = check_int("num_layers", num_layers, minimum=1)
         if not 0 <= dropout < 1:
             raise ValueError(f"dropout must be in [0, 1), got {dropout}")
         self.bidirectional, self.batch_first, self.dropout = bool(bidirectional), bool(batch_first), dropout

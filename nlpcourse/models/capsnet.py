@@ -30,7 +30,7 @@ class CapsNetClassifier(RNNClassifier):
         """``(class capsules (B, C, D), coupling coefficients (B, T, C), mask of real words (B, T))``."""
         outputs, lengths, _ = self.encode(idx)                          # (B, T, 2H)
         primary = squash(self.dropout(outputs))                         # one capsule per word
-        mask = torch.arange(outputs.shape[1], device=idx.device)[None, :] < lengths[:, None].to(idx.device)
+        mask = torch.arange(outputs.shape[1], device=lengths.device)[None, :] < lengths[:, None]
         v, c = self.classifier(primary, mask)
         return v, c, mask
 
