@@ -5,7 +5,8 @@
 - ``tfidf``: our TF-IDF against scikit-learn's (chapter 1);
 - ``word2vec``: our word2vec against gensim's, words/s and quality (chapter 2);
 - ``recurrent``: our LSTM against ``nn.LSTM``, PyTorch against Keras, bucketed batches (chapter 5);
-- ``capsule``: the capsule classifier's time per epoch against the BiGRU's (chapter 6).
+- ``capsule``: the capsule classifier's time per epoch against the BiGRU's (chapter 6);
+- ``attention``: our attention against PyTorch's, softmax against linear attention by length (chapter 7).
 
 Timings are ratios against a reference run in the same process. ``--out FILE`` writes a
 specialised benchmark's figures as JSON (e.g. into ``results/benchmarks/``).
@@ -27,6 +28,7 @@ BENCHMARKS = {
     "word2vec": "our word2vec against gensim's: words/s and quality",
     "recurrent": "scratch LSTM vs nn.LSTM, PyTorch vs Keras BiLSTM, bucketed vs padded batches",
     "capsule": "the capsule classifier's seconds per epoch against the BiGRU, by routing iterations",
+    "attention": "our multi-head attention against PyTorch's; softmax against linear attention as T grows",
 }
 
 

@@ -295,3 +295,28 @@ def plot_word_scores(tokens: Sequence[str], scores: dict[str, np.ndarray], title
                       height=420, template="plotly_white", margin=dict(l=60, r=20, t=60, b=40),
                       legend=dict(orientation="h", y=1.02, x=1, xanchor="right", yanchor="bottom"))
     return fig
+
+
+def plot_attention(tokens: Sequence[str], weights: np.ndarray, title: str = ""):
+    """Interactive heatmaps of attention weights ``(heads, T, T)`` over a text: one button per head and one for
+    their average; rows are the attending words (queries), columns the words attended to (chapter 7)."""
+    import plotly.graph_objects as go
+    weights = np.asarray(weights)
+    if weights.ndim != 3 or weights.shape[1:] != (len(tokens), len(tokens)):
+        raise ValueError(f"weights must have shape (heads, {len(tokens)}, {len(tokens)}) for {len(tokens)} tokens, "
+                         f"got {weights.shape}")
+    tokens = list(tokens)
+    hover = [[f"{tokens[i]} → {tokens[j]}" for j in range(len(tokens))] for i in range(len(tokens))]
+    maps = {"average": weights.mean(axis=0)} | {f"head {h + 1}": w for h, w in enumerate(weights)}
+    fig = go.Figure([go.Heatmap(z=w, text=hover, colorscale="Blues", visible=n == 0, zmin=0,
+                                hovertemplate="%{text}<br>weight %{z:.3f}<extra>" + name + "</extra>")
+                     for n, (name, w) in enumerate(maps.items())])
+    buttons = [dict(label=name, method="update", args=[{"visible": [m == n for m in range(len(maps))]}])
+               for n, name in enumerate(maps)]
+    ticks = dict(tickmode="array", tickvals=list(range(len(tokens))), ticktext=tokens, tickfont=dict(size=9))
+    fig.update_layout(title=title, height=620, template="plotly_white", margin=dict(l=90, r=20, t=90, b=90),
+                      xaxis=dict(title="attended word (key)", tickangle=-60, **ticks),
+                      yaxis=dict(title="attending word (query)", autorange="reversed", **ticks),
+                      updatemenus=[dict(type="buttons", direction="right", buttons=buttons, x=0, y=1.12,
+                                        xanchor="left", yanchor="top", showactive=True)])
+    return fig

@@ -57,6 +57,18 @@ def test_multi_head_attention_equals_pytorchs_with_copied_weights(batch, steps, 
     assert torch.allclose(out, ref, atol=1e-10) and torch.allclose(w, ref_w, atol=1e-10)
     grads = [torch.autograd.grad(o.sum(), [x, *m.parameters()]) for o, m in ((out, ours), (ref, theirs))]
     assert all(torch.allclose(a, b, atol=1e-10) for a, b in zip(*grads))
+    fast, none = ours(x, x, x, key_padding_mask=padding, is_causal=causal, attn_mask=attn_mask, need_weights=False)
+    assert none is None and torch.allclose(fast, ref, atol=1e-10), "the fused path (no weights) computes the same"
+
+
+def test_without_weights_a_query_with_no_key_still_gets_zeros():
+    ours = MultiHeadAttention(4, 2).eval()
+    x = torch.randn(1, 3, 4, requires_grad=True)
+    everything = torch.ones(1, 3, dtype=torch.bool)                  # every key is padding
+    out, _ = ours(x, x, x, key_padding_mask=everything, need_weights=False)
+    assert torch.allclose(out, ours.out_proj.bias.expand(1, 3, 4)), "zero attention output, then the output bias"
+    out.sum().backward()
+    assert torch.isfinite(x.grad).all()
 
 
 def test_self_attention_without_positions_is_permutation_equivariant():
@@ -80,7 +92,7 @@ def test_bad_arguments_are_explained():
         attention(x, x, x, key_padding_mask=torch.zeros(2, 4, dtype=torch.bool))
     with pytest.raises(ValueError, match="attn_mask has shape"):
         attention(x, x, x, attn_mask=torch.zeros(3, 4, dtype=torch.bool))
-    with pytest.raises(ValueError, match="learned table only max_len=4"):
+    with pytest.raises(ValueError, match="position table only max_len=4"):
         LearnedPositionalEmbedding(4, 8)(x)
     with pytest.raises(ValueError, match="even"):
         rotary(torch.randn(2, 3, 5))

@@ -71,8 +71,8 @@ def test_build_model_is_seeded_and_loads_embeddings():
 
 
 def test_bad_requests_are_explained():
-    with pytest.raises(ValueError, match="unknown model 'transformer'.*textcnn"):
-        zoo.build_model("transformer", 100, QUICK)
+    with pytest.raises(ValueError, match="unknown model 'gpt9'.*textcnn"):
+        zoo.build_model("gpt9", 100, QUICK)
     with pytest.raises(ValueError, match="framework"):
         zoo.build_model("textcnn", 100, QUICK, framework="jax")
     with pytest.raises(ValueError, match="needs embeddings"):

@@ -17,7 +17,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> dict:
-    from nlpcourse.benchmarks.recurrent import _alternate, _subset
+    from nlpcourse.benchmarks.timing import alternate, first_reviews
     from nlpcourse.config import get_config
     from nlpcourse.data.loaders import prepare_imdb
     from nlpcourse.models import zoo
@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> dict:
     from nlpcourse.train import fit
     cfg = get_config(args.profile, seed=0)
     recipe = zoo.recipe("capsnet", cfg)
-    data = _subset(prepare_imdb(cfg, recipe), args.n)
+    data = first_reviews(prepare_imdb(cfg, recipe), args.n)
     base = zoo.preset("capsnet", cfg, data.vocab_size)
     models = {"bigru": zoo.build_model("bigru", data.vocab_size, cfg)}
     for iterations in (1, 3, 5):
@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> dict:
                            epochs=1, lr=recipe.lr, progress=False)
     print(f"Capsule benchmark, profile {cfg.profile}, {describe_hardware()}: one epoch of {len(data.y_train):,} "
           f"reviews, batch {recipe.batch_size}; {args.repeats} runs each, best kept")
-    times = _alternate({name: epoch(model) for name, model in models.items()}, args.repeats)
+    times = alternate({name: epoch(model) for name, model in models.items()}, args.repeats)
     for name, seconds in times.items():
         print(f"  {name:24s} {seconds:7.1f}s  ratio to the BiGRU {seconds / times['bigru']:5.2f}")
     return {"benchmark": "capsule", "profile": cfg.profile, "hardware": describe_hardware(),

@@ -12,8 +12,8 @@ Every pair is timed alternately and repeated, best kept, so a noisy machine hits
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import time
+
+from nlpcourse.benchmarks.timing import alternate, first_reviews
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -39,17 +39,6 @@ def run(args: argparse.Namespace) -> dict:
     return report
 
 
-def _alternate(functions: dict, repeats: int) -> dict[str, float]:
-    """Best time of each function, calling them in turn ``repeats`` times."""
-    best = {name: float("inf") for name in functions}
-    for _ in range(repeats):
-        for name, fn in functions.items():
-            start = time.perf_counter()
-            fn()
-            best[name] = min(best[name], time.perf_counter() - start)
-    return best
-
-
 def scratch_vs_library(cfg, repeats: int) -> dict:
     import torch
     from torch import nn
@@ -66,15 +55,11 @@ def scratch_vs_library(cfg, repeats: int) -> dict:
             out, _ = module(x)
             out.sum().backward()
         return go
-    times = _alternate({"nn.LSTM": step(theirs), "scratch": step(ours)}, repeats)
+    times = alternate({"nn.LSTM": step(theirs), "scratch": step(ours)}, repeats)
     ratio = times["scratch"] / times["nn.LSTM"]
     print(f"  scratch LSTM vs nn.LSTM, forward+backward, batch {batch}, {steps} steps, {size} units: "
           f"nn.LSTM {times['nn.LSTM'] * 1e3:.0f} ms, scratch {times['scratch'] * 1e3:.0f} ms, ratio {ratio:.2f}")
     return {"batch": batch, "steps": steps, "size": size, "seconds": times, "ratio": ratio}
-
-
-def _subset(data, n: int):
-    return dataclasses.replace(data, X_train=data.X_train[:n], y_train=data.y_train[:n])
 
 
 def torch_vs_keras(cfg, n: int, repeats: int) -> dict:
@@ -85,7 +70,7 @@ def torch_vs_keras(cfg, n: int, repeats: int) -> dict:
     from nlpcourse.models import zoo
     from nlpcourse.train import fit
     recipe = zoo.recipe("bilstm", cfg)
-    data = _subset(prepare_imdb(cfg, recipe), n)
+    data = first_reviews(prepare_imdb(cfg, recipe), n)
     torch_model = zoo.build_model("bilstm", data.vocab_size, cfg, "torch")
     keras_model = zoo.build_model("bilstm", data.vocab_size, cfg, "keras")
     compile_classifier(keras_model, recipe, math.ceil(len(data.y_train) / recipe.batch_size))
@@ -96,7 +81,7 @@ def torch_vs_keras(cfg, n: int, repeats: int) -> dict:
 
     def keras_epoch():
         keras_model.fit(data.X_train, data.y_train, batch_size=recipe.batch_size, epochs=1, verbose=0)
-    times = _alternate({"torch, bucketed": torch_epoch(True), "torch, padded": torch_epoch(False),
+    times = alternate({"torch, bucketed": torch_epoch(True), "torch, padded": torch_epoch(False),
                         "keras, padded + mask": keras_epoch}, repeats)
     reference = times["torch, bucketed"]
     print(f"  BiLSTM, one epoch of {len(data.y_train):,} reviews (max {recipe.max_len} tokens), batch "

@@ -66,6 +66,17 @@ def scaled_dot_product_attention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor |
     return weights @ v, weights
 
 
+def _every_row_attends(allowed: Tensor | None, causal: bool, tq: int, tk: int) -> bool:
+    """Whether every query may attend to at least one key (PyTorch's kernel gives NaN for one that may not)."""
+    if causal and tq > tk:
+        return False
+    if allowed is None:
+        return True
+    if causal:
+        allowed = allowed & causal_mask(tq, tk, allowed.device)
+    return bool(allowed.any(dim=-1).all())
+
+
 class MultiHeadAttention(nn.Module):
     """Multi-head attention with ``nn.MultiheadAttention``'s parameters and conventions (``batch_first=True``).
 
@@ -73,6 +84,11 @@ class MultiHeadAttention(nn.Module):
     ``num_heads`` heads attends in its own ``E / num_heads`` dimensions, and ``out_proj`` mixes the
     heads' outputs. ``forward(query, key, value, key_padding_mask, attn_mask, need_weights,
     average_attn_weights, is_causal)`` returns ``(output, weights or None)`` as PyTorch's does.
+
+    With ``need_weights=False`` it hands the attention itself to ``F.scaled_dot_product_attention``,
+    as ``nn.MultiheadAttention`` does: the same numbers (:func:`scaled_dot_product_attention` is
+    proven equal to it), several times faster, without the ``T × T`` matrix in memory. A query
+    that may attend to no key still goes through our function, which gives it zeros.
     """
 
     def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, bias: bool = True):
@@ -112,8 +128,16 @@ class MultiHeadAttention(nn.Module):
             check_mask(attn_mask, "attn_mask", (tq, tk) if attn_mask.dim() == 2 else (batch * self.num_heads, tq, tk))
             blocked = attn_mask if attn_mask.dim() == 2 else attn_mask.view(batch, self.num_heads, tq, tk)
             allowed = ~blocked if allowed is None else allowed & ~blocked
-        out, weights = scaled_dot_product_attention(q, k, v, allowed, causal=is_causal, dropout=self.dropout,
-                                                    training=self.training)   # (B, heads, Tq, d), (B, heads, Tq, Tk)
+        if need_weights or not _every_row_attends(allowed, is_causal, tq, tk):
+            out, weights = scaled_dot_product_attention(q, k, v, allowed, causal=is_causal, dropout=self.dropout,
+                                                        training=self.training)   # (B, h, Tq, d), (B, h, Tq, Tk)
+        else:   # no weights wanted: PyTorch's fused kernel computes the same without storing the T × T matrix
+            if is_causal:
+                lower = causal_mask(tq, tk, q.device)
+                allowed = lower if allowed is None else allowed & lower
+            out = F.scaled_dot_product_attention(q, k, v, attn_mask=allowed,
+                                                 dropout_p=self.dropout if self.training else 0.0)
+            weights = None
         out = self.out_proj(out.transpose(1, 2).reshape(batch, tq, self.embed_dim))
         if not need_weights:
             return out, None
@@ -125,10 +149,18 @@ def elu_feature_map(x: Tensor) -> Tensor:
     return F.elu(x) + 1
 
 
-def linear_attention(q: Tensor, k: Tensor, v: Tensor, causal: bool = False, eps: float = 1e-6) -> Tensor:
+def linear_attention(q: Tensor, k: Tensor, v: Tensor, causal: bool = False, key_mask: Tensor | None = None,
+                     eps: float = 1e-6) -> Tensor:
     """Linear attention, parallel form: ``φ(q)ᵀ Σ_j φ(k_j) v_jᵀ / φ(q)ᵀ Σ_j φ(k_j)``, over all keys or (causal)
-    keys up to each query. Non-causal it costs O(T d²) instead of softmax attention's O(T² d)."""
+    keys up to each query. Non-causal it costs O(T d²) instead of softmax attention's O(T² d).
+
+    ``key_mask`` ``(..., Tk)``: True at the keys that count (real words); the others are left out of
+    both sums, so padding changes nothing.
+    """
     fq, fk = elu_feature_map(q), elu_feature_map(k)                   # (..., T, d)
+    if key_mask is not None:
+        check_mask(key_mask, "key_mask", tuple(k.shape[:-1]))
+        fk = fk * key_mask[..., None].to(fk.dtype)
     if not causal:
         kv = fk.transpose(-2, -1) @ v                                 # (..., d, dv): summed over keys once
         normaliser = fq @ fk.sum(dim=-2, keepdim=True).transpose(-2, -1)   # (..., T, 1)
@@ -151,3 +183,54 @@ def linear_attention_recurrent(q: Tensor, k: Tensor, v: Tensor, eps: float = 1e-
         denominator = (fq[..., t, :] * normaliser).sum(dim=-1, keepdim=True)
         outputs.append(numerator / (denominator + eps))
     return torch.stack(outputs, dim=-2)
+
+
+class LinearSelfAttention(MultiHeadAttention):
+    """Multi-head *linear* attention with :class:`MultiHeadAttention`'s parameters and call signature, so a
+    Transformer block can use either (same parameter count). Self-attention only (``query`` is ``key``
+    and ``value``); it returns no weights, since it never forms the ``T × T`` matrix."""
+
+    def forward(self, query: Tensor, key: Tensor | None = None, value: Tensor | None = None,
+                key_padding_mask: Tensor | None = None, attn_mask: Tensor | None = None, need_weights: bool = False,
+                average_attn_weights: bool = True, is_causal: bool = False) -> tuple[Tensor, None]:
+        if query.dim() != 3 or query.shape[-1] != self.embed_dim:
+            raise ValueError(f"query must have shape (batch, time, {self.embed_dim}), got {tuple(query.shape)}")
+        if (key is not None and key is not query) or (value is not None and value is not query):
+            raise ValueError("LinearSelfAttention is self-attention: pass the same tensor as query, key and value")
+        if attn_mask is not None or need_weights:
+            raise ValueError("linear attention takes no attn_mask and has no weights to return: use "
+                             "key_padding_mask, is_causal and need_weights=False")
+        batch, steps, _ = query.shape
+        q, k, v = (self._heads(x) for x in F.linear(query, self.in_proj_weight, self.in_proj_bias).chunk(3, dim=-1))
+        key_mask = None
+        if key_padding_mask is not None:
+            check_mask(key_padding_mask, "key_padding_mask")
+            if tuple(key_padding_mask.shape) != (batch, steps):
+                raise ValueError(f"key_padding_mask must have shape (batch, keys) = {(batch, steps)}, "
+                                 f"got {tuple(key_padding_mask.shape)}")
+            key_mask = ~key_padding_mask[:, None, :]                                    # (B, 1, T)
+        out = linear_attention(q, k, v, causal=is_causal, key_mask=key_mask)          # (B, heads, T, d)
+        return self.out_proj(out.transpose(1, 2).reshape(batch, steps, self.embed_dim)), None
+
+
+class AdditiveAttentionPooling(nn.Module):
+    """Additive self-attention pooling (Bahdanau et al. 2015; Lin et al. 2017): a score
+    ``e_t = vᵀ tanh(W h_t + b)`` per step, softmax over the real steps, and ``Σ_t a_t h_t``.
+    ``forward(h (B, T, D), mask (B, T) True at real steps)`` returns ``(pooled (B, D), weights (B, T))``."""
+
+    def __init__(self, input_size: int, attention_size: int):
+        super().__init__()
+        if input_size < 1 or attention_size < 1:
+            raise ValueError(f"input_size and attention_size must be >= 1, got {input_size} and {attention_size}")
+        self.project = nn.Linear(input_size, attention_size)
+        self.score = nn.Linear(attention_size, 1, bias=False)
+
+    def forward(self, h: Tensor, mask: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        if h.dim() != 3:
+            raise ValueError(f"h must have shape (batch, time, features), got {tuple(h.shape)}")
+        scores = self.score(torch.tanh(self.project(h)))[..., 0]                     # (B, T)
+        if mask is not None:
+            check_mask(mask, "mask", tuple(scores.shape))
+            scores = scores.masked_fill(~mask, float("-inf"))
+        weights = torch.softmax(scores, dim=-1)
+        return (weights[..., None] * h).sum(dim=1), weights

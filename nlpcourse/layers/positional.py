@@ -23,6 +23,25 @@ def sinusoidal_encoding(max_len: int, dim: int, base: float = 10_000.0) -> Tenso
     return encoding.float()
 
 
+def _check_length(steps: int, max_len: int) -> None:
+    if steps > max_len:
+        raise ValueError(f"the sequence has {steps} positions, the position table only max_len={max_len}: "
+                         f"cut the sequences or build the model with a larger max_len")
+
+
+class SinusoidalPositionalEncoding(nn.Module):
+    """Adds the fixed sinusoidal vectors of :func:`sinusoidal_encoding` (no parameters), up to ``max_len``."""
+
+    def __init__(self, max_len: int, dim: int):
+        super().__init__()
+        self.max_len = max_len
+        self.register_buffer("table", sinusoidal_encoding(max_len, dim), persistent=False)
+
+    def forward(self, x: Tensor) -> Tensor:
+        _check_length(x.shape[1], self.max_len)
+        return x + self.table[:x.shape[1]].to(x.dtype)
+
+
 class LearnedPositionalEmbedding(nn.Module):
     """One learned vector per position, up to ``max_len`` positions (BERT, GPT-2)."""
 
@@ -34,11 +53,8 @@ class LearnedPositionalEmbedding(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         """``x + position vectors`` for ``x`` of shape ``(B, T, dim)``."""
-        steps = x.shape[1]
-        if steps > self.max_len:
-            raise ValueError(f"the sequence has {steps} positions, the learned table only max_len={self.max_len}: "
-                             f"cut the sequences or build the model with a larger max_len")
-        return x + self.embedding.weight[:steps]
+        _check_length(x.shape[1], self.max_len)
+        return x + self.embedding.weight[:x.shape[1]]
 
 
 def rotary(x: Tensor, positions: Tensor | None = None, base: float = 10_000.0) -> Tensor:
@@ -66,4 +82,5 @@ def relative_distance(max_len: int) -> Tensor:
     return positions[:, None] - positions[None, :]
 
 
-__all__ = ["LearnedPositionalEmbedding", "relative_distance", "rotary", "sinusoidal_encoding"]
+__all__ = ["LearnedPositionalEmbedding", "SinusoidalPositionalEncoding", "relative_distance", "rotary",
+           "sinusoidal_encoding"]

@@ -197,3 +197,78 @@ class CapsNetConfig(RNNConfig):
             raise ValueError(f"capsule_dim must be >= 1, got {self.capsule_dim}")
         if isinstance(self.routing_iterations, bool) or self.routing_iterations < 1:
             raise ValueError(f"routing_iterations must be >= 1, got {self.routing_iterations}")
+
+
+@dataclasses.dataclass(frozen=True)
+class AttentionRNNConfig(RNNConfig):
+    """A BiLSTM whose outputs at every word are pooled by additive self-attention (chapter 7), after the
+    notes' ``imdb_attention_lstm`` and Lin et al. (2017): the review is the attention-weighted sum of its
+    words' states instead of the final state."""
+
+    bidirectional: bool = True
+    attention_dim: int = 64             # size of the scoring layer's tanh units
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.conv_filters:
+            raise ValueError("attention pooling reads the recurrent output of every word: conv_filters must be 0")
+        if self.attention_dim < 1:
+            raise ValueError(f"attention_dim must be >= 1, got {self.attention_dim}")
+
+
+@dataclasses.dataclass(frozen=True)
+class TransformerConfig:
+    """Sizes of a Transformer encoder classifier (chapter 7): word + learned position embeddings, ``num_layers``
+    pre-norm encoder blocks, the mean of the real words' outputs, one linear layer.
+
+    ``attention="linear"`` swaps softmax attention for linear attention (same parameters);
+    ``positions`` chooses learned, fixed sinusoidal or no position vectors; ``max_len`` is the
+    longest review the position table covers.
+    """
+
+    vocab_size: int
+    max_len: int = 512
+    d_model: int = 64
+    nhead: int = 4
+    num_layers: int = 2
+    dim_feedforward: int = 128
+    dropout: float = 0.1
+    attention: str = "softmax"          # or "linear"
+    positions: str = "learned"          # "learned", "sinusoidal" (fixed) or "none"
+    norm_first: bool = True
+    num_classes: int = 2
+    pad_index: int = 0
+
+    def __post_init__(self) -> None:
+        if self.vocab_size < 2:
+            raise ValueError(f"vocab_size must be >= 2, got {self.vocab_size}")
+        for name in ("max_len", "d_model", "nhead", "num_layers", "dim_feedforward", "num_classes"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.d_model % self.nhead:
+            raise ValueError(f"nhead ({self.nhead}) must divide d_model ({self.d_model}): each head gets "
+                             f"d_model / nhead dimensions")
+        if self.attention not in ("softmax", "linear"):
+            raise ValueError(f"attention must be 'softmax' or 'linear', got {self.attention!r}")
+        if self.positions not in ("learned", "sinusoidal", "none"):
+            raise ValueError(f"positions must be 'learned', 'sinusoidal' or 'none', got {self.positions!r}")
+        if self.positions == "sinusoidal" and self.d_model % 2:
+            raise ValueError(f"sinusoidal positions need an even d_model, got {self.d_model}")
+        if not 0 <= self.dropout < 1:
+            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+
+    @classmethod
+    def preset(cls, cfg: RunConfig, vocab_size: int, **variant: Any) -> "TransformerConfig":
+        """The chapter-7 sizes of the profile; ``variant`` picks the model (``attention``...)."""
+        sizes = cfg.choose(quick=dict(d_model=64, nhead=4, num_layers=1, dim_feedforward=128),
+                           full=dict(d_model=128, nhead=4, num_layers=2, dim_feedforward=256))
+        return cls(vocab_size, max_len=cls.recipe(cfg).max_len, **(sizes | variant))
+
+    @staticmethod
+    def recipe(cfg: RunConfig) -> TrainRecipe:
+        """Chapter 7's training of the Transformers: AdamW with warm-up and linear decay, bucketed batches."""
+        return cfg.choose(quick=TrainRecipe(batch_size=32, epochs=6, lr=1e-3, max_len=200, max_vocab=10_000,
+                                            truncating="pre", warmup=0.1, schedule="linear", bucket=True),
+                          full=TrainRecipe(batch_size=64, epochs=6, lr=5e-4, max_len=400, max_vocab=30_000,
+                                           truncating="pre", weight_decay=0.01, warmup=0.1, schedule="linear",
+                                           bucket=True))

@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 
 from nlpcourse.config import RunConfig
-from nlpcourse.models.configs import CapsNetConfig, MLPConfig, RNNConfig, TextCNNConfig, TrainRecipe
+from nlpcourse.models.configs import (AttentionRNNConfig, CapsNetConfig, MLPConfig, RNNConfig, TextCNNConfig,
+                                      TrainRecipe, TransformerConfig)
 
 FRAMEWORKS = ("torch", "keras")
 
@@ -64,6 +65,16 @@ ZOO: dict[str, ZooEntry] = {entry.name: entry for entry in [
     ZooEntry("capsnet", 6, "BiGRU, one primary capsule per word, dynamic routing to 2 class capsules", CapsNetConfig,
              "nlpcourse.models.capsnet:CapsNetClassifier", "nlpcourse.keras.capsnet:get_capsnet",
              frameworks=("torch", "keras"), keras_loss="margin"),
+    ZooEntry("attention_lstm", 7, "BiLSTM, additive self-attention pooling over the words", AttentionRNNConfig,
+             "nlpcourse.models.attention_rnn:AttentionRNNClassifier", "nlpcourse.keras.attention:get_attention_rnn",
+             frameworks=("torch", "keras")),
+    ZooEntry("transformer", 7, "Transformer encoder (pre-norm blocks, learned positions), mean of the words",
+             TransformerConfig, "nlpcourse.models.transformer:TransformerClassifier",
+             "nlpcourse.keras.attention:get_transformer", frameworks=("torch", "keras")),
+    ZooEntry("linear_transformer", 7, "the Transformer encoder with linear attention (elu + 1 features)",
+             TransformerConfig, "nlpcourse.models.transformer:TransformerClassifier",
+             "nlpcourse.keras.attention:get_transformer", frameworks=("torch", "keras"),
+             variant=(("attention", "linear"),)),
 ]}
 
 
