@@ -28,9 +28,10 @@ absolute_data_env(os.environ)
 # notebook kernels import the package of this checkout, whatever copy pip installed
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
 os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
-# idle OpenMP threads sleep instead of spinning: on a busy 2-core machine spinning
-# threads of torch and numpy starve each other and the kernels (several times slower)
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# idle OpenMP threads spin only briefly before they sleep: long spinning threads of torch and
+# numpy starve each other on a 2-core machine, while threads that sleep at once make every small
+# step of a recurrent network wait for them to wake (chapter 5 ran 2-3 times slower)
+os.environ.setdefault("GOMP_SPINCOUNT", "10000")
 
 BOOK_PAGES = {ROOT / "book" / "leaderboard.md"}   # pages of the site that execute code, like chapters
 collect_ignore_glob = ["notebooks/*.ipynb", "_build/*", "student/*"]
