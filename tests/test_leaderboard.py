@@ -87,5 +87,5 @@ def test_the_quick_benchmark_writes_a_valid_row_that_repeats(tmp_path, imdb_data
 
 def test_an_unknown_model_is_named(capsys):
     from nlpcourse.bench import main
-    with pytest.raises(SystemExit, match="unknown model.*transformer"):
-        main(["imdb", "--models", "transformer", "--profile", "quick"])
+    with pytest.raises(SystemExit, match="unknown model.*gpt9"):
+        main(["imdb", "--models", "gpt9", "--profile", "quick"])
