@@ -314,9 +314,10 @@ def plot_attention(tokens: Sequence[str], weights: np.ndarray, title: str = ""):
     buttons = [dict(label=name, method="update", args=[{"visible": [m == n for m in range(len(maps))]}])
                for n, name in enumerate(maps)]
     ticks = dict(tickmode="array", tickvals=list(range(len(tokens))), ticktext=tokens, tickfont=dict(size=9))
-    fig.update_layout(title=title, height=620, template="plotly_white", margin=dict(l=90, r=20, t=90, b=90),
+    fig.update_layout(title=dict(text=title, y=0.98, yanchor="top"), height=640, template="plotly_white",
+                      margin=dict(l=90, r=20, t=120, b=90),
                       xaxis=dict(title="attended word (key)", tickangle=-60, **ticks),
                       yaxis=dict(title="attending word (query)", autorange="reversed", **ticks),
-                      updatemenus=[dict(type="buttons", direction="right", buttons=buttons, x=0, y=1.12,
-                                        xanchor="left", yanchor="top", showactive=True)])
+                      updatemenus=[dict(type="buttons", direction="right", buttons=buttons, x=0, y=1.02,
+                                        xanchor="left", yanchor="bottom", showactive=True)])
     return fig
