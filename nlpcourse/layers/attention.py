@@ -104,6 +104,18 @@ class MultiHeadAttention(nn.Module):
         if bias:
             nn.init.zeros_(self.out_proj.bias)
 
+    def _real_keys(self, query: Tensor, key_padding_mask: Tensor | None, keys: int) -> Tensor | None:
+        """Check ``query``'s shape and ``key_padding_mask`` (True at padding); ``(B, keys)`` True at real keys."""
+        if query.dim() != 3 or query.shape[-1] != self.embed_dim:
+            raise ValueError(f"query must have shape (batch, time, {self.embed_dim}), got {tuple(query.shape)}")
+        if key_padding_mask is None:
+            return None
+        check_mask(key_padding_mask, "key_padding_mask")
+        if tuple(key_padding_mask.shape) != (query.shape[0], keys):
+            raise ValueError(f"key_padding_mask must have shape (batch, keys) = {(query.shape[0], keys)}, "
+                             f"got {tuple(key_padding_mask.shape)}")
+        return ~key_padding_mask
+
     def _heads(self, x: Tensor) -> Tensor:
         batch, steps, _ = x.shape
         return x.view(batch, steps, self.num_heads, self.head_dim).transpose(1, 2)   # (B, heads, T, d)
@@ -111,19 +123,12 @@ class MultiHeadAttention(nn.Module):
     def forward(self, query: Tensor, key: Tensor, value: Tensor, key_padding_mask: Tensor | None = None,
                 attn_mask: Tensor | None = None, need_weights: bool = True, average_attn_weights: bool = True,
                 is_causal: bool = False) -> tuple[Tensor, Tensor | None]:
-        if query.dim() != 3 or query.shape[-1] != self.embed_dim:
-            raise ValueError(f"query must have shape (batch, time, {self.embed_dim}), got {tuple(query.shape)}")
         batch, tq, tk = query.shape[0], query.shape[1], key.shape[1]
+        real_keys = self._real_keys(query, key_padding_mask, tk)                     # (B, Tk) or None
         w_q, w_k, w_v = self.in_proj_weight.chunk(3)
         b_q, b_k, b_v = self.in_proj_bias.chunk(3) if self.in_proj_bias is not None else (None, None, None)
         q, k, v = (self._heads(F.linear(x, w, b)) for x, w, b in ((query, w_q, b_q), (key, w_k, b_k), (value, w_v, b_v)))
-        allowed = None
-        if key_padding_mask is not None:
-            check_mask(key_padding_mask, "key_padding_mask")
-            if tuple(key_padding_mask.shape) != (batch, tk):
-                raise ValueError(f"key_padding_mask must have shape (batch, keys) = {(batch, tk)}, "
-                                 f"got {tuple(key_padding_mask.shape)}")
-            allowed = ~key_padding_mask[:, None, None, :]                               # (B, 1, 1, Tk)
+        allowed = None if real_keys is None else real_keys[:, None, None, :]           # (B, 1, 1, Tk)
         if attn_mask is not None:
             check_mask(attn_mask, "attn_mask", (tq, tk) if attn_mask.dim() == 2 else (batch * self.num_heads, tq, tk))
             blocked = attn_mask if attn_mask.dim() == 2 else attn_mask.view(batch, self.num_heads, tq, tk)
@@ -193,22 +198,15 @@ class LinearSelfAttention(MultiHeadAttention):
     def forward(self, query: Tensor, key: Tensor | None = None, value: Tensor | None = None,
                 key_padding_mask: Tensor | None = None, attn_mask: Tensor | None = None, need_weights: bool = False,
                 average_attn_weights: bool = True, is_causal: bool = False) -> tuple[Tensor, None]:
-        if query.dim() != 3 or query.shape[-1] != self.embed_dim:
-            raise ValueError(f"query must have shape (batch, time, {self.embed_dim}), got {tuple(query.shape)}")
         if (key is not None and key is not query) or (value is not None and value is not query):
             raise ValueError("LinearSelfAttention is self-attention: pass the same tensor as query, key and value")
         if attn_mask is not None or need_weights:
             raise ValueError("linear attention takes no attn_mask and has no weights to return: use "
                              "key_padding_mask, is_causal and need_weights=False")
+        real_keys = self._real_keys(query, key_padding_mask, query.shape[1])        # (B, T) or None
         batch, steps, _ = query.shape
         q, k, v = (self._heads(x) for x in F.linear(query, self.in_proj_weight, self.in_proj_bias).chunk(3, dim=-1))
-        key_mask = None
-        if key_padding_mask is not None:
-            check_mask(key_padding_mask, "key_padding_mask")
-            if tuple(key_padding_mask.shape) != (batch, steps):
-                raise ValueError(f"key_padding_mask must have shape (batch, keys) = {(batch, steps)}, "
-                                 f"got {tuple(key_padding_mask.shape)}")
-            key_mask = ~key_padding_mask[:, None, :]                                    # (B, 1, T)
+        key_mask = None if real_keys is None else real_keys[:, None, :]              # (B, 1, T)
         out = linear_attention(q, k, v, causal=is_causal, key_mask=key_mask)          # (B, heads, T, d)
         return self.out_proj(out.transpose(1, 2).reshape(batch, steps, self.embed_dim)), None
 
