@@ -6,7 +6,8 @@
 - ``word2vec``: our word2vec against gensim's, words/s and quality (chapter 2);
 - ``recurrent``: our LSTM against ``nn.LSTM``, PyTorch against Keras, bucketed batches (chapter 5);
 - ``capsule``: the capsule classifier's time per epoch against the BiGRU's (chapter 6);
-- ``attention``: our attention against PyTorch's, softmax against linear attention by length (chapter 7).
+- ``attention``: our attention against PyTorch's, softmax against linear attention by length (chapter 7);
+- ``translation``: English -> French models, BLEU greedy and beam, translation speed (chapter 8).
 
 Timings are ratios against a reference run in the same process. ``--out FILE`` writes a
 specialised benchmark's figures as JSON (e.g. into ``results/benchmarks/``).
@@ -29,6 +30,7 @@ BENCHMARKS = {
     "recurrent": "scratch LSTM vs nn.LSTM, PyTorch vs Keras BiLSTM, bucketed vs padded batches",
     "capsule": "the capsule classifier's seconds per epoch against the BiGRU, by routing iterations",
     "attention": "our multi-head attention against PyTorch's; softmax against linear attention as T grows",
+    "translation": "English -> French: BLEU and chrF of each model, greedy vs beam, sentences per second",
 }
 
 

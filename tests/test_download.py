@@ -169,3 +169,21 @@ def test_manifest_entries_are_complete():
         assert source.urls and source.local_copies and source.description
     with pytest.raises(KeyError, match="known: fra-eng, glove-6b, imdb"):
         get_source("imbd")
+
+
+def test_a_source_known_only_by_sha1_is_verified_by_it(server, tmp_cache):
+    base, handler = server
+    handler.routes["/toy.tar.gz"] = PAYLOAD
+    sha1 = hashlib.sha1(PAYLOAD).hexdigest()
+    only_sha1 = DataSource(name="toy", filename="toy.tar.gz", urls=(f"{base}/toy.tar.gz",), size=None, sha256=None,
+                           sha1=sha1)
+    path = fetch(only_sha1, progress=False)
+    assert path.read_bytes() == PAYLOAD
+    path.write_bytes(PAYLOAD[:-1] + b"x")       # a cached file that no longer matches is fetched again
+    assert fetch(only_sha1, progress=False).read_bytes() == PAYLOAD
+    assert len(handler.hits) == 2
+    wrong = DataSource(name="toy2", filename="toy.tar.gz", urls=(f"{base}/toy.tar.gz",), size=None, sha256=None,
+                       sha1="0" * 40)
+    with pytest.raises(DataError, match="sha1"):
+        fetch(wrong, progress=False)
+    assert not (tmp_cache / "toy2" / "toy.tar.gz").exists()

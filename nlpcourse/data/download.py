@@ -71,25 +71,27 @@ def _absolute(path: Path) -> Path:
     return Path(os.path.abspath(path))
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
+def sha256_of(path: Path, algorithm: str = "sha256") -> str:
+    """The hex digest of a file (``algorithm``: sha256, or sha1 where a mirror publishes only that)."""
+    digest = hashlib.new(algorithm)
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(CHUNK), b""):
             digest.update(block)
     return digest.hexdigest()
 
 
-def verify(path: Path, size: int | None, sha256: str | None) -> None:
-    """Raise :class:`DataError` unless ``path`` has the expected size and sha256."""
+def verify(path: Path, size: int | None, sha256: str | None, sha1: str | None = None) -> None:
+    """Raise :class:`DataError` unless ``path`` has the expected size and digests (those given)."""
     actual_size = path.stat().st_size
     if size is not None and actual_size != size:
         raise DataError(f"{path} has {actual_size:,} bytes, expected {size:,} "
                         f"(truncated or a different file): delete it and try again")
-    if sha256 is not None:
-        actual = sha256_of(path)
-        if actual != sha256:
-            raise DataError(f"{path} has sha256 {actual}, expected {sha256} "
-                            f"(corrupted or a different file): delete it and try again")
+    for algorithm, expected in (("sha256", sha256), ("sha1", sha1)):
+        if expected is not None:
+            actual = sha256_of(path, algorithm)
+            if actual != expected:
+                raise DataError(f"{path} has {algorithm} {actual}, expected {expected} "
+                                f"(corrupted or a different file): delete it and try again")
 
 
 def find_local_copy(source: DataSource) -> Path | None:
@@ -102,7 +104,7 @@ def find_local_copy(source: DataSource) -> Path | None:
         if path.is_dir():
             return path
         if path.is_file():
-            verify(path, copy.size, copy.sha256)
+            verify(path, copy.size, copy.sha256, copy.sha1)
             return path
     return None
 
@@ -114,9 +116,11 @@ def fetch(source: DataSource, *, progress: bool = True) -> Path:
         return local
     target = cache_dir() / source.name / source.filename
     if target.is_file():
-        if source.size is None or target.stat().st_size == source.size:
+        try:
+            verify(target, source.size, None, source.sha1)      # sha256 was checked when it was downloaded
             return target
-        target.unlink()  # a stale or foreign file: fetch it again
+        except DataError:
+            target.unlink()  # a stale or foreign file: fetch it again
     return download(source, target, progress=progress)
 
 
@@ -144,7 +148,7 @@ def _download_one(url: str, source: DataSource, target: Path, progress: bool) ->
     fd, tmp_name = tempfile.mkstemp(prefix=f".{source.filename}.", suffix=".part", dir=target.parent)
     tmp = Path(tmp_name)
     try:
-        digest = hashlib.sha256()
+        digest, digest1 = hashlib.sha256(), hashlib.sha1()
         request = urllib.request.Request(url, headers={"User-Agent": "nlpcourse"})
         with os.fdopen(fd, "wb") as out, urllib.request.urlopen(request, timeout=TIMEOUT_S) as resp:
             total = int(resp.headers.get("Content-Length") or 0) or source.size
@@ -153,6 +157,7 @@ def _download_one(url: str, source: DataSource, target: Path, progress: bool) ->
                 for block in iter(lambda: resp.read(CHUNK), b""):
                     out.write(block)
                     digest.update(block)
+                    digest1.update(block)
                     bar.update(len(block))
             finally:
                 bar.close()
@@ -161,6 +166,8 @@ def _download_one(url: str, source: DataSource, target: Path, progress: bool) ->
             raise DataError(f"got {size:,} bytes, expected {source.size:,} (truncated download)")
         if source.sha256 is not None and digest.hexdigest() != source.sha256:
             raise DataError(f"sha256 {digest.hexdigest()} != expected {source.sha256} (corrupted download)")
+        if source.sha1 is not None and digest1.hexdigest() != source.sha1:
+            raise DataError(f"sha1 {digest1.hexdigest()} != expected {source.sha1} (corrupted download)")
         os.replace(tmp, target)
     finally:
         if tmp.exists():

@@ -19,6 +19,7 @@ class LocalCopy:
     path: str
     size: int | None = None
     sha256: str | None = None
+    sha1: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -33,7 +34,7 @@ class DataSource:
     local_copies: tuple[LocalCopy, ...] = ()
     description: str = ""
     license: str = ""
-    sha1: str | None = None  # informative: some mirrors publish only sha1
+    sha1: str | None = None  # checked too: some mirrors publish only sha1
 
     def __post_init__(self) -> None:
         if not self.urls:
@@ -76,7 +77,7 @@ TATOEBA_FRA_ENG = DataSource(
     local_copies=(
         LocalCopy("tatoeba/fra-eng.txt.xz", size=1_935_012,
                   sha256="5a52f8a7e565cf028e4cf53ee3ecd64a384e162972fc6b7c654715e87ad19b91"),
-        LocalCopy("fra-eng.zip"),
+        LocalCopy("fra-eng.zip", sha1="94646ad1522d915e7b0f9296181140edcf86a4f5"),
     ),
     description="English-French sentence pairs from Tatoeba via manythings.org/anki "
                 "(release 2017-09-29, 142,787 pairs).",

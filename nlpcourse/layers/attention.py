@@ -232,3 +232,57 @@ class AdditiveAttentionPooling(nn.Module):
             scores = scores.masked_fill(~mask, float("-inf"))
         weights = torch.softmax(scores, dim=-1)
         return (weights[..., None] * h).sum(dim=1), weights
+
+
+class AdditiveAttention(nn.Module):
+    """Bahdanau et al. (2015)'s attention of a decoder state over the encoder's outputs (chapter 8):
+    ``e_j = vᵀ tanh(W_q s + W_k h_j)``, ``a = softmax(e)`` over the real source words, context ``Σ_j a_j h_j``.
+
+    The keys ``W_k h_j`` do not change while a sentence is decoded: :meth:`project_keys` computes
+    them once, and each decoder step calls ``forward(query (B, Q), keys (B, S, A), values (B, S, D),
+    mask (B, S) True at real words)`` -> ``(context (B, D), weights (B, S))``.
+    """
+
+    def __init__(self, query_size: int, key_size: int, attention_size: int):
+        super().__init__()
+        if min(query_size, key_size, attention_size) < 1:
+            raise ValueError(f"query_size, key_size and attention_size must be >= 1, got {query_size}, "
+                             f"{key_size} and {attention_size}")
+        self.query = nn.Linear(query_size, attention_size, bias=False)
+        self.key = nn.Linear(key_size, attention_size)
+        self.score = nn.Linear(attention_size, 1, bias=False)
+
+    def project_keys(self, values: Tensor) -> Tensor:
+        return self.key(values)                                                      # (B, S, A)
+
+    def forward(self, query: Tensor, keys: Tensor, values: Tensor, mask: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        scores = self.score(torch.tanh(keys + self.query(query)[:, None, :]))[..., 0]   # (B, S)
+        return _attend(scores, values, mask)
+
+
+class DotProductAttention(nn.Module):
+    """Scaled dot-product attention of one decoder state over the encoder's outputs (chapters 7-8):
+    ``e_j = s · (W_k h_j) / √Q`` (Luong et al. 2015's "general" score, scaled as in chapter 7);
+    same interface as :class:`AdditiveAttention`."""
+
+    def __init__(self, query_size: int, key_size: int):
+        super().__init__()
+        if min(query_size, key_size) < 1:
+            raise ValueError(f"query_size and key_size must be >= 1, got {query_size} and {key_size}")
+        self.key = nn.Linear(key_size, query_size, bias=False)
+
+    def project_keys(self, values: Tensor) -> Tensor:
+        return self.key(values)                                                      # (B, S, Q)
+
+    def forward(self, query: Tensor, keys: Tensor, values: Tensor, mask: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        scores = (keys @ query[:, :, None])[..., 0] / math.sqrt(query.shape[-1])     # (B, S)
+        return _attend(scores, values, mask)
+
+
+def _attend(scores: Tensor, values: Tensor, mask: Tensor | None) -> tuple[Tensor, Tensor]:
+    """Softmax of ``scores (B, S)`` over the allowed positions, and the weighted sum of ``values (B, S, D)``."""
+    if mask is not None:
+        check_mask(mask, "mask", tuple(scores.shape))
+        scores = scores.masked_fill(~mask, float("-inf"))
+    weights = torch.softmax(scores, dim=-1)                                          # (B, S)
+    return (weights[:, None, :] @ values)[:, 0], weights

@@ -272,3 +272,88 @@ class TransformerConfig:
                           full=TrainRecipe(batch_size=64, epochs=6, lr=5e-4, max_len=400, max_vocab=30_000,
                                            truncating="pre", weight_decay=0.01, warmup=0.1, schedule="linear",
                                            bucket=True))
+
+
+@dataclasses.dataclass(frozen=True)
+class Seq2SeqConfig:
+    """Sizes of the GRU encoder-decoder of chapter 8 (Cho et al. 2014; Bahdanau et al. 2015).
+
+    A bidirectional GRU encoder; a GRU decoder that reads, at each step, the previous word and a
+    context vector: with ``attention="none"`` the encoder's summary of the whole sentence, with
+    ``"bahdanau"`` (additive) or ``"dot"`` (scaled dot product) a weighted sum of the encoder's outputs.
+    """
+
+    src_vocab_size: int
+    tgt_vocab_size: int
+    embed_dim: int = 128
+    hidden_size: int = 256
+    attention: str = "bahdanau"          # "none", "bahdanau" or "dot"
+    attention_size: int = 256
+    dropout: float = 0.2
+    pad_index: int = 0
+
+    def __post_init__(self) -> None:
+        for name in ("src_vocab_size", "tgt_vocab_size"):
+            if getattr(self, name) < 5:
+                raise ValueError(f"{name} must be >= 5 (4 special tokens and a word), got {getattr(self, name)}")
+        for name in ("embed_dim", "hidden_size", "attention_size"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.attention not in ("none", "bahdanau", "dot"):
+            raise ValueError(f"attention must be 'none', 'bahdanau' or 'dot', got {self.attention!r}")
+        if not 0 <= self.dropout < 1:
+            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+
+    @classmethod
+    def preset(cls, cfg: RunConfig, src_vocab_size: int, tgt_vocab_size: int, **variant: Any) -> "Seq2SeqConfig":
+        sizes = cfg.choose(quick=dict(embed_dim=64, hidden_size=128, attention_size=128, dropout=0.1),
+                           full=dict(embed_dim=256, hidden_size=256, attention_size=256, dropout=0.2))
+        return cls(src_vocab_size, tgt_vocab_size, **(sizes | variant))
+
+    @staticmethod
+    def recipe(cfg: RunConfig) -> TrainRecipe:
+        """Chapter 8's training of every translation model: AdamW, warm-up then linear decay, bucketed batches."""
+        return cfg.choose(quick=TrainRecipe(batch_size=128, epochs=8, lr=2e-3, warmup=0.05, schedule="linear",
+                                            patience=None),
+                          full=TrainRecipe(batch_size=128, epochs=12, lr=1e-3, warmup=0.05, schedule="linear",
+                                           weight_decay=0.01, patience=3))
+
+
+@dataclasses.dataclass(frozen=True)
+class TransformerSeq2SeqConfig:
+    """Sizes of the Transformer encoder-decoder of chapter 8 (Vaswani et al. 2017), built from chapter 7's
+    blocks: sinusoidal positions, pre-norm encoder and decoder blocks, output layer tied to the
+    decoder's word embeddings."""
+
+    src_vocab_size: int
+    tgt_vocab_size: int
+    d_model: int = 256
+    nhead: int = 4
+    num_encoder_layers: int = 3
+    num_decoder_layers: int = 3
+    dim_feedforward: int = 512
+    dropout: float = 0.1
+    max_len: int = 128
+    pad_index: int = 0
+
+    def __post_init__(self) -> None:
+        for name in ("src_vocab_size", "tgt_vocab_size"):
+            if getattr(self, name) < 5:
+                raise ValueError(f"{name} must be >= 5 (4 special tokens and a word), got {getattr(self, name)}")
+        for name in ("d_model", "nhead", "num_encoder_layers", "num_decoder_layers", "dim_feedforward", "max_len"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.d_model % self.nhead or self.d_model % 2:
+            raise ValueError(f"d_model ({self.d_model}) must be even and divisible by nhead ({self.nhead})")
+        if not 0 <= self.dropout < 1:
+            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+
+    @classmethod
+    def preset(cls, cfg: RunConfig, src_vocab_size: int, tgt_vocab_size: int,
+               **variant: Any) -> "TransformerSeq2SeqConfig":
+        """Sizes chosen so that the Transformer has about as many parameters as the GRU model of the profile."""
+        sizes = cfg.choose(quick=dict(d_model=96, nhead=4, num_encoder_layers=2, num_decoder_layers=2,
+                                      dim_feedforward=192, dropout=0.1),
+                           full=dict(d_model=256, nhead=4, num_encoder_layers=3, num_decoder_layers=3,
+                                     dim_feedforward=768, dropout=0.1))
+        return cls(src_vocab_size, tgt_vocab_size, **(sizes | variant))
