@@ -15,6 +15,8 @@ from nlpcourse.config import RunConfig
 from nlpcourse.data.translation import TranslationData
 from nlpcourse.models.configs import Seq2SeqConfig, TransformerSeq2SeqConfig
 
+LENGTH_PENALTY = 1.0      # beam search ranks finished hypotheses by log-probability / length ** 1.0
+
 TRANSLATORS = {
     "gru": "GRU encoder-decoder, no attention (Cho et al. 2014)",
     "gru-bahdanau": "GRU encoder-decoder with additive attention (Bahdanau et al. 2015)",
@@ -82,7 +84,7 @@ def score_hypotheses(hypotheses: list[list[str]], references: list[list[list[str
                              hypotheses, seconds)
 
 
-def score_translations(model, data: TranslationData, beam_width: int = 1, length_penalty: float = 0.0,
+def score_translations(model, data: TranslationData, beam_width: int = 1, length_penalty: float = LENGTH_PENALTY,
                        sources: list[list[str]] | None = None,
                        references: list[list[list[str]]] | None = None) -> TranslationScores:
     """Decode the test sentences (or ``sources``) and score them against their references."""

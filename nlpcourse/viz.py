@@ -321,3 +321,40 @@ def plot_attention(tokens: Sequence[str], weights: np.ndarray, title: str = ""):
                       updatemenus=[dict(type="buttons", direction="right", buttons=buttons, x=0, y=1.02,
                                         xanchor="left", yanchor="bottom", showactive=True)])
     return fig
+
+
+def plot_alignment(examples: Sequence[tuple[Sequence[str], Sequence[str], np.ndarray]], labels: Sequence[str],
+                   title: str = ""):
+    """Interactive alignment heatmaps of translations (chapter 8): one per example, chosen with the buttons.
+
+    Each example is ``(source tokens, target tokens, weights (len(target), len(source)))``: row ``i`` says
+    how much the decoder looked at each source word while writing target word ``i``.
+    """
+    import plotly.graph_objects as go
+    if len(examples) != len(labels) or not examples:
+        raise ValueError(f"give one label per example and at least one example, got {len(examples)} examples "
+                         f"and {len(labels)} labels")
+    traces, axes = [], []
+    for n, (source, target, weights) in enumerate(examples):
+        weights = np.asarray(weights)
+        if weights.shape != (len(target), len(source)):
+            raise ValueError(f"example {n}: weights must have shape (target words, source words) = "
+                             f"{(len(target), len(source))}, got {weights.shape}")
+        hover = [[f"{t} ← {s}" for s in source] for t in target]
+        traces.append(go.Heatmap(z=weights, text=hover, colorscale="Blues", zmin=0, zmax=1, visible=n == 0,
+                                 hovertemplate="%{text}<br>weight %{z:.2f}<extra></extra>"))
+        axes.append({"xaxis.tickvals": list(range(len(source))), "xaxis.ticktext": list(source),
+                     "yaxis.tickvals": list(range(len(target))), "yaxis.ticktext": list(target)})
+    fig = go.Figure(traces)
+    buttons = [dict(label=label, method="update",
+                    args=[{"visible": [m == n for m in range(len(examples))]}, axes[n]])
+               for n, label in enumerate(labels)]
+    fig.update_layout(title=dict(text=title, y=0.98, yanchor="top"), height=560, template="plotly_white",
+                      margin=dict(l=100, r=20, t=130, b=100),
+                      xaxis=dict(title="source word (English)", tickmode="array", tickangle=-45,
+                                 tickvals=axes[0]["xaxis.tickvals"], ticktext=axes[0]["xaxis.ticktext"]),
+                      yaxis=dict(title="word written (French)", tickmode="array", autorange="reversed",
+                                 tickvals=axes[0]["yaxis.tickvals"], ticktext=axes[0]["yaxis.ticktext"]),
+                      updatemenus=[dict(type="buttons", direction="right", buttons=buttons, x=0, y=1.02,
+                                        xanchor="left", yanchor="bottom", showactive=True)])
+    return fig

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
-from nlpcourse.translation import TRANSLATORS
+from nlpcourse.translation import LENGTH_PENALTY, TRANSLATORS
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -20,6 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"comma-separated, from: {', '.join(TRANSLATORS)}")
     parser.add_argument("--epochs", type=int, default=None, help="cap the recipe's epochs (slow machines)")
     parser.add_argument("--beam-width", type=int, default=5)
+    parser.add_argument("--save-dir", type=Path, default=None, help="write each trained model's weights here")
     parser.add_argument("--speed-sentences", type=int, default=200,
                         help="sentences translated one at a time and batched, for the speed ratio")
 
@@ -39,10 +41,15 @@ def run(args: argparse.Namespace) -> dict:
     print(f"copy the source: BLEU {copy.bleu:.2f}, chrF {copy.chrf:.2f}")
     report = {"benchmark": "translation", "profile": cfg.profile, "hardware": describe_hardware(),
               "data": data.sizes(), "recipe_epochs": recipe.epochs, "epochs_cap": args.epochs,
+              "beam_width": args.beam_width, "length_penalty": LENGTH_PENALTY,
               "copy_source": {"bleu": round(copy.bleu, 2), "chrf": round(copy.chrf, 2)},
               "bleu_signature": copy.bleu_signature, "chrf_signature": copy.chrf_signature, "rows": []}
     for name in models:
         model, history = train_translator(name, cfg, data, epochs=args.epochs)
+        if args.save_dir is not None:
+            from nlpcourse.checkpoint import save_weights
+            args.save_dir.mkdir(parents=True, exist_ok=True)
+            save_weights(model, args.save_dir / f"translation-{cfg.profile}-{name}.safetensors")
         greedy = score_translations(model, data)
         beam = score_translations(model, data, beam_width=args.beam_width)
         row = summary_row(name, model, history, greedy, beam, args.beam_width)

@@ -139,7 +139,7 @@ class TranslationSetup:
 
     @classmethod
     def preset(cls, cfg: RunConfig) -> "TranslationSetup":
-        return cfg.choose(quick=cls(max_tokens=8, train_pairs=20_000, test_sources=1_000),
+        return cfg.choose(quick=cls(max_tokens=6, train_pairs=20_000, test_sources=1_000),
                           full=cls(max_tokens=16))
 
 

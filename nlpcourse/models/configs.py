@@ -313,8 +313,8 @@ class Seq2SeqConfig:
     @staticmethod
     def recipe(cfg: RunConfig) -> TrainRecipe:
         """Chapter 8's training of every translation model: AdamW, warm-up then linear decay, bucketed batches."""
-        return cfg.choose(quick=TrainRecipe(batch_size=128, epochs=8, lr=2e-3, warmup=0.05, schedule="linear",
-                                            patience=None),
+        return cfg.choose(quick=TrainRecipe(batch_size=64, epochs=3, lr=3e-3, warmup=0.05, schedule="linear",
+                                            patience=None, clip_grad_norm=5.0),
                           full=TrainRecipe(batch_size=128, epochs=12, lr=1e-3, warmup=0.05, schedule="linear",
                                            weight_decay=0.01, patience=3))
 

@@ -49,8 +49,8 @@ class Seq2Seq(nn.Module):
                           "bahdanau": lambda: AdditiveAttention(hidden, 2 * hidden, c.attention_size),
                           "dot": lambda: DotProductAttention(hidden, 2 * hidden)}[c.attention]()
         self.cell = nn.GRUCell(c.embed_dim + 2 * hidden, hidden)
-        self.pre_output = nn.Linear(hidden + 2 * hidden + c.embed_dim, c.embed_dim)
-        self.output = nn.Linear(c.embed_dim, c.tgt_vocab_size)
+        self.pre_output = nn.Linear(hidden + 2 * hidden + c.embed_dim, hidden)
+        self.output = nn.Linear(hidden, c.tgt_vocab_size)
         self.dropout = nn.Dropout(c.dropout)
 
     def encode(self, src: Tensor, src_lengths: Tensor) -> dict[str, Tensor]:
