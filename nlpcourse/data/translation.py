@@ -68,6 +68,7 @@ def detokenize(tokens: Sequence[str], lang: str) -> str:
     text = re.sub(r"' ", "'", text) if lang == "fr" else text
     if lang == "en":
         text = re.sub(r" ([!?:;])", r"\1", text)
+        text = re.sub(r"\bi\b", "I", text)
     return text[:1].upper() + text[1:]
 
 
