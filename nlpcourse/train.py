@@ -21,6 +21,7 @@ import numpy as np
 from nlpcourse.batches import count_targets, cross_entropy, forward_batch, takes_targets, to_device
 from nlpcourse.config import RunConfig
 from nlpcourse.metrics import IGNORE_INDEX, Metric, make_metrics
+from nlpcourse.utils import eval_mode
 
 
 @dataclasses.dataclass
@@ -117,17 +118,13 @@ def evaluate(model, loader, device: Any = None, loss_fn: Callable | None = None,
     import torch
     device = _device_of(model) if device is None else torch.device(device)
     loss_fn = loss_fn or (lambda logits, targets: cross_entropy(logits, targets, ignore_index))
-    with_targets, was_training = takes_targets(model), model.training
+    with_targets = takes_targets(model)
     scores = _Scores(metrics, ignore_index)
-    model.eval()
-    try:
-        with torch.no_grad():
-            for batch in loader:
-                logits, loss, targets = forward_batch(model, to_device(batch, device), with_targets)
-                loss = loss_fn(logits, targets) if loss is None else loss
-                scores.update(logits, targets, float(loss))
-    finally:
-        model.train(was_training)
+    with eval_mode(model), torch.no_grad():
+        for batch in loader:
+            logits, loss, targets = forward_batch(model, to_device(batch, device), with_targets)
+            loss = loss_fn(logits, targets) if loss is None else loss
+            scores.update(logits, targets, float(loss))
     if scores.count == 0:
         raise ValueError("evaluate() got an empty loader: it needs at least one batch")
     return scores.compute()

@@ -1,6 +1,7 @@
 """Small helpers every chapter uses: seeding, devices, timing, source display (chapter 1)."""
 from __future__ import annotations
 
+import contextlib
 import inspect
 import numbers
 import os
@@ -114,3 +115,16 @@ def show_source(obj: Any) -> Any:
         print(source)
         return None
     return Markdown(f"```python\n{source}\n```")
+
+
+@contextlib.contextmanager
+def eval_mode(module: Any):
+    """Run a block with ``module`` in eval mode (no dropout), then put its previous mode back,
+    even when the block raises (chapter 3)."""
+    was_training = module.training
+    module.eval()
+    try:
+        yield module
+    finally:
+        module.train(was_training)
+

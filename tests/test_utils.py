@@ -90,3 +90,19 @@ def test_web_renderer_embeds_plotly_without_a_second_mathjax(monkeypatch, capsys
         assert "cdn.plot.ly" not in html and len(html) < 50_000, "plotly.js comes from the site, not a CDN or each figure"
     finally:
         pio.renderers.default = before
+
+
+def test_eval_mode_restores_the_previous_mode_even_after_an_error():
+    torch = pytest.importorskip("torch")
+    from nlpcourse.utils import eval_mode
+    model = torch.nn.Dropout(0.5)
+    with eval_mode(model):
+        assert not model.training
+    assert model.training
+    with pytest.raises(RuntimeError), eval_mode(model):
+        raise RuntimeError("inside")
+    assert model.training
+    model.eval()
+    with eval_mode(model):
+        pass
+    assert not model.training

@@ -71,7 +71,7 @@ def _absolute(path: Path) -> Path:
     return Path(os.path.abspath(path))
 
 
-def sha256_of(path: Path, algorithm: str = "sha256") -> str:
+def digest_of(path: Path, algorithm: str = "sha256") -> str:
     """The hex digest of a file (``algorithm``: sha256, or sha1 where a mirror publishes only that)."""
     digest = hashlib.new(algorithm)
     with open(path, "rb") as f:
@@ -80,18 +80,22 @@ def sha256_of(path: Path, algorithm: str = "sha256") -> str:
     return digest.hexdigest()
 
 
+def _expected_digests(sha256: str | None, sha1: str | None) -> dict[str, str]:
+    """The digests a file must have, by algorithm: those that are known."""
+    return {algorithm: value for algorithm, value in (("sha256", sha256), ("sha1", sha1)) if value is not None}
+
+
 def verify(path: Path, size: int | None, sha256: str | None, sha1: str | None = None) -> None:
     """Raise :class:`DataError` unless ``path`` has the expected size and digests (those given)."""
     actual_size = path.stat().st_size
     if size is not None and actual_size != size:
         raise DataError(f"{path} has {actual_size:,} bytes, expected {size:,} "
                         f"(truncated or a different file): delete it and try again")
-    for algorithm, expected in (("sha256", sha256), ("sha1", sha1)):
-        if expected is not None:
-            actual = sha256_of(path, algorithm)
-            if actual != expected:
-                raise DataError(f"{path} has {algorithm} {actual}, expected {expected} "
-                                f"(corrupted or a different file): delete it and try again")
+    for algorithm, expected in _expected_digests(sha256, sha1).items():
+        actual = digest_of(path, algorithm)
+        if actual != expected:
+            raise DataError(f"{path} has {algorithm} {actual}, expected {expected} "
+                            f"(corrupted or a different file): delete it and try again")
 
 
 def find_local_copy(source: DataSource) -> Path | None:
@@ -148,7 +152,8 @@ def _download_one(url: str, source: DataSource, target: Path, progress: bool) ->
     fd, tmp_name = tempfile.mkstemp(prefix=f".{source.filename}.", suffix=".part", dir=target.parent)
     tmp = Path(tmp_name)
     try:
-        digest, digest1 = hashlib.sha256(), hashlib.sha1()
+        expected = _expected_digests(source.sha256, source.sha1)
+        digests = {algorithm: hashlib.new(algorithm) for algorithm in expected}
         request = urllib.request.Request(url, headers={"User-Agent": "nlpcourse"})
         with os.fdopen(fd, "wb") as out, urllib.request.urlopen(request, timeout=TIMEOUT_S) as resp:
             total = int(resp.headers.get("Content-Length") or 0) or source.size
@@ -156,18 +161,18 @@ def _download_one(url: str, source: DataSource, target: Path, progress: bool) ->
             try:
                 for block in iter(lambda: resp.read(CHUNK), b""):
                     out.write(block)
-                    digest.update(block)
-                    digest1.update(block)
+                    for digest in digests.values():
+                        digest.update(block)
                     bar.update(len(block))
             finally:
                 bar.close()
         size = tmp.stat().st_size
         if source.size is not None and size != source.size:
             raise DataError(f"got {size:,} bytes, expected {source.size:,} (truncated download)")
-        if source.sha256 is not None and digest.hexdigest() != source.sha256:
-            raise DataError(f"sha256 {digest.hexdigest()} != expected {source.sha256} (corrupted download)")
-        if source.sha1 is not None and digest1.hexdigest() != source.sha1:
-            raise DataError(f"sha1 {digest1.hexdigest()} != expected {source.sha1} (corrupted download)")
+        for algorithm, digest in digests.items():
+            if digest.hexdigest() != expected[algorithm]:
+                raise DataError(f"{algorithm} {digest.hexdigest()} != expected {expected[algorithm]} "
+                                f"(corrupted download)")
         os.replace(tmp, target)
     finally:
         if tmp.exists():

@@ -18,6 +18,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from nlpcourse.layers.attention import LinearSelfAttention, MultiHeadAttention
+from nlpcourse.utils import eval_mode
 
 ACTIVATIONS = {"relu": F.relu, "gelu": F.gelu}
 ATTENTIONS = {"softmax": MultiHeadAttention, "linear": LinearSelfAttention}
@@ -136,12 +137,8 @@ class TransformerDecoderBlock(_Block):
                                 memory_key_padding_mask: Tensor | None = None) -> Tensor:
         """The cross-attention weights ``(B, heads, T_tgt, T_src)`` that ``forward`` (causal) computes, in eval
         mode: how much each target position looks at each source position, for alignment heatmaps (chapter 8)."""
-        was_training = self.training
-        self.eval()
-        try:
+        with eval_mode(self):
             x = self._attend_to_target(tgt, memory, tgt_key_padding_mask, causal=True)
             query = self.norm2(x) if self.norm_first else x
             return self.multihead_attn(query, memory, memory, key_padding_mask=memory_key_padding_mask,
                                        need_weights=True, average_attn_weights=False)[1]
-        finally:
-            self.train(was_training)

@@ -14,6 +14,7 @@ import torch
 from nlpcourse.layers.attention import AdditiveAttentionPooling
 from nlpcourse.models.configs import AttentionRNNConfig
 from nlpcourse.models.rnn import RNNClassifier
+from nlpcourse.utils import eval_mode
 
 __all__ = ["AttentionRNNClassifier", "AttentionRNNConfig"]
 
@@ -37,11 +38,9 @@ class AttentionRNNClassifier(RNNClassifier):
     @torch.no_grad()
     def attention_weights(self, ids) -> np.ndarray:
         """The attention pooling's weight on each word of one review (1-D token ids), in eval mode."""
-        was_training = self.training
-        self.eval()
         ids = torch.as_tensor(np.asarray(ids)).long()
         if ids.dim() != 1 or len(ids) == 0:
             raise ValueError(f"ids must be one review's token indices (1-D, not empty), got shape {tuple(ids.shape)}")
-        weights = self.pool(ids[None].to(next(self.parameters()).device))[1][0]
-        self.train(was_training)
+        with eval_mode(self):
+            weights = self.pool(ids[None].to(next(self.parameters()).device))[1][0]
         return weights.cpu().numpy()

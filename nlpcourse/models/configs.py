@@ -13,6 +13,19 @@ from typing import Any
 from nlpcourse.config import RunConfig
 
 
+def _require_at_least(config: Any, names: tuple[str, ...], minimum: int, reason: str = "") -> None:
+    """A ValueError naming the first of ``names`` whose value in ``config`` is below ``minimum``."""
+    for name in names:
+        value = getattr(config, name)
+        if value < minimum:
+            raise ValueError(f"{name} must be >= {minimum}{reason}, got {value}")
+
+
+def _require_dropout(dropout: float) -> None:
+    if not 0 <= dropout < 1:
+        raise ValueError(f"dropout must be in [0, 1), got {dropout}")
+
+
 @dataclasses.dataclass(frozen=True)
 class TrainRecipe:
     """How a model is trained on IMDB in one profile: data sizes and :func:`~nlpcourse.train.fit` settings."""
@@ -31,9 +44,7 @@ class TrainRecipe:
     bucket: bool = False                 # batches of reviews of similar lengths, cut to the longest (chapter 5)
 
     def __post_init__(self) -> None:
-        for name in ("batch_size", "epochs", "max_len", "max_vocab"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        _require_at_least(self, ("batch_size", "epochs", "max_len", "max_vocab"), 1)
         if self.lr <= 0:
             raise ValueError(f"lr must be > 0, got {self.lr}")
         if self.truncating not in ("pre", "post"):
@@ -63,8 +74,7 @@ class TextCNNConfig:
             raise ValueError("vocab_size must be >= 2, embed_dim and num_filters >= 1")
         if not self.filter_sizes or min(self.filter_sizes) < 1:
             raise ValueError(f"filter_sizes must be positive widths, got {self.filter_sizes}")
-        if not 0 <= self.dropout < 1:
-            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+        _require_dropout(self.dropout)
         object.__setattr__(self, "filter_sizes", tuple(self.filter_sizes))
 
     @classmethod
@@ -100,8 +110,7 @@ class MLPConfig:
     def __post_init__(self) -> None:
         if self.num_features < 1 or self.hidden_size < 1:
             raise ValueError("num_features and hidden_size must be >= 1")
-        if not 0 <= self.dropout < 1:
-            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+        _require_dropout(self.dropout)
 
     @classmethod
     def preset(cls, cfg: RunConfig, vocab_size: int) -> "MLPConfig":
@@ -142,13 +151,11 @@ class RNNConfig:
             raise ValueError(f"cell must be 'lstm' or 'gru', got {self.cell!r}")
         if self.vocab_size < 2:
             raise ValueError(f"vocab_size must be >= 2, got {self.vocab_size}")
-        for name in ("embed_dim", "hidden_size", "num_layers", "conv_width", "pool_size", "num_classes"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        _require_at_least(self, ("embed_dim", "hidden_size", "num_layers", "conv_width", "pool_size",
+                                 "num_classes"), 1)
         if self.conv_filters < 0:
             raise ValueError(f"conv_filters must be >= 0 (0: no convolution), got {self.conv_filters}")
-        if not 0 <= self.dropout < 1:
-            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+        _require_dropout(self.dropout)
 
     @property
     def num_directions(self) -> int:
@@ -242,9 +249,7 @@ class TransformerConfig:
     def __post_init__(self) -> None:
         if self.vocab_size < 2:
             raise ValueError(f"vocab_size must be >= 2, got {self.vocab_size}")
-        for name in ("max_len", "d_model", "nhead", "num_layers", "dim_feedforward", "num_classes"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        _require_at_least(self, ("max_len", "d_model", "nhead", "num_layers", "dim_feedforward", "num_classes"), 1)
         if self.d_model % self.nhead:
             raise ValueError(f"nhead ({self.nhead}) must divide d_model ({self.d_model}): each head gets "
                              f"d_model / nhead dimensions")
@@ -254,8 +259,7 @@ class TransformerConfig:
             raise ValueError(f"positions must be 'learned', 'sinusoidal' or 'none', got {self.positions!r}")
         if self.positions == "sinusoidal" and self.d_model % 2:
             raise ValueError(f"sinusoidal positions need an even d_model, got {self.d_model}")
-        if not 0 <= self.dropout < 1:
-            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+        _require_dropout(self.dropout)
 
     @classmethod
     def preset(cls, cfg: RunConfig, vocab_size: int, **variant: Any) -> "TransformerConfig":
@@ -293,16 +297,11 @@ class Seq2SeqConfig:
     pad_index: int = 0
 
     def __post_init__(self) -> None:
-        for name in ("src_vocab_size", "tgt_vocab_size"):
-            if getattr(self, name) < 5:
-                raise ValueError(f"{name} must be >= 5 (4 special tokens and a word), got {getattr(self, name)}")
-        for name in ("embed_dim", "hidden_size", "attention_size"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        _require_at_least(self, ("src_vocab_size", "tgt_vocab_size"), 5, " (4 special tokens and a word)")
+        _require_at_least(self, ("embed_dim", "hidden_size", "attention_size"), 1)
         if self.attention not in ("none", "bahdanau", "dot"):
             raise ValueError(f"attention must be 'none', 'bahdanau' or 'dot', got {self.attention!r}")
-        if not 0 <= self.dropout < 1:
-            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+        _require_dropout(self.dropout)
 
     @classmethod
     def preset(cls, cfg: RunConfig, src_vocab_size: int, tgt_vocab_size: int, **variant: Any) -> "Seq2SeqConfig":
@@ -337,16 +336,12 @@ class TransformerSeq2SeqConfig:
     pad_index: int = 0
 
     def __post_init__(self) -> None:
-        for name in ("src_vocab_size", "tgt_vocab_size"):
-            if getattr(self, name) < 5:
-                raise ValueError(f"{name} must be >= 5 (4 special tokens and a word), got {getattr(self, name)}")
-        for name in ("d_model", "nhead", "num_encoder_layers", "num_decoder_layers", "dim_feedforward", "max_len"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        _require_at_least(self, ("src_vocab_size", "tgt_vocab_size"), 5, " (4 special tokens and a word)")
+        _require_at_least(self, ("d_model", "nhead", "num_encoder_layers", "num_decoder_layers", "dim_feedforward",
+                                 "max_len"), 1)
         if self.d_model % self.nhead or self.d_model % 2:
             raise ValueError(f"d_model ({self.d_model}) must be even and divisible by nhead ({self.nhead})")
-        if not 0 <= self.dropout < 1:
-            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+        _require_dropout(self.dropout)
 
     @classmethod
     def preset(cls, cfg: RunConfig, src_vocab_size: int, tgt_vocab_size: int,

@@ -21,9 +21,10 @@ import dataclasses
 import torch
 from torch import Tensor
 
-from nlpcourse.utils import check_int
+from nlpcourse.data.translation import BOS, EOS, SPECIALS
+from nlpcourse.utils import check_int, eval_mode
 
-BOS_INDEX, EOS_INDEX = 2, 3           # nlpcourse.data.translation.SPECIALS: <pad>, <unk>, <bos>, <eos>
+BOS_INDEX, EOS_INDEX = SPECIALS.index(BOS), SPECIALS.index(EOS)      # the same in both vocabularies
 
 
 @dataclasses.dataclass
@@ -60,24 +61,24 @@ def greedy_decode(model, src: Tensor, src_lengths: Tensor, max_len: int, bos: in
                   eos: int = EOS_INDEX) -> Hypotheses:
     """At each step the single most likely next word, for a whole batch at once (chapter 8)."""
     _check(1, max_len)
-    model.eval()
-    state = model.encode(src, src_lengths)
-    tokens = torch.full((src.shape[0],), bos, dtype=torch.long, device=src.device)
-    done = torch.zeros_like(tokens, dtype=torch.bool)
-    scores = torch.zeros(src.shape[0], device=src.device)
-    written = []
-    for _ in range(max_len):
-        logits, state, _ = model.decode_step(state, tokens)
-        log_probs = torch.log_softmax(logits.float(), dim=-1)
-        best, tokens = log_probs.max(dim=-1)
-        scores += torch.where(done, 0.0, best)
-        tokens = torch.where(done, eos, tokens)               # a finished sentence only repeats <eos>
-        written.append(tokens)
-        done |= tokens == eos
-        if done.all():
-            break
-    rows, finished = _cut(torch.stack(written, dim=1), eos)
-    return Hypotheses(rows, scores.tolist(), finished)
+    with eval_mode(model):
+        state = model.encode(src, src_lengths)
+        tokens = torch.full((src.shape[0],), bos, dtype=torch.long, device=src.device)
+        done = torch.zeros_like(tokens, dtype=torch.bool)
+        scores = torch.zeros(src.shape[0], device=src.device)
+        written = []
+        for _ in range(max_len):
+            logits, state, _ = model.decode_step(state, tokens)
+            log_probs = torch.log_softmax(logits.float(), dim=-1)
+            best, tokens = log_probs.max(dim=-1)
+            scores += torch.where(done, 0.0, best)
+            tokens = torch.where(done, eos, tokens)               # a finished sentence only repeats <eos>
+            written.append(tokens)
+            done |= tokens == eos
+            if done.all():
+                break
+        rows, finished = _cut(torch.stack(written, dim=1), eos)
+        return Hypotheses(rows, scores.tolist(), finished)
 
 
 @torch.no_grad()
@@ -88,37 +89,37 @@ def beam_search(model, src: Tensor, src_lengths: Tensor, beam_width: int, max_le
     _check(beam_width, max_len)
     if length_penalty < 0:
         raise ValueError(f"length_penalty must be >= 0 (0: plain log-probability), got {length_penalty}")
-    model.eval()
-    batch, k = src.shape[0], beam_width
-    state = _reorder(model.encode(src, src_lengths), torch.arange(batch, device=src.device).repeat_interleave(k))
-    scores = torch.full((batch, k), float("-inf"), device=src.device)
-    scores[:, 0] = 0.0                                         # one live beam per sentence at the start
-    tokens = torch.full((batch * k,), bos, dtype=torch.long, device=src.device)
-    history = torch.empty(batch * k, 0, dtype=torch.long, device=src.device)
-    done = torch.zeros(batch * k, dtype=torch.bool, device=src.device)
-    for _ in range(max_len):
-        logits, state, _ = model.decode_step(state, tokens)
-        log_probs = torch.log_softmax(logits.float(), dim=-1)                         # (B·K, V)
-        vocab = log_probs.shape[-1]
-        only_eos = torch.full_like(log_probs[0], float("-inf"))
-        only_eos[eos] = 0.0
-        log_probs = torch.where(done[:, None], only_eos, log_probs)   # finished: <eos> again, score kept
-        candidates = (scores.reshape(-1, 1) + log_probs).reshape(batch, k * vocab)
-        scores, best = candidates.topk(k, dim=-1)                                    # (B, K)
-        rows = (torch.arange(batch, device=src.device)[:, None] * k + best // vocab).reshape(-1)
-        tokens = (best % vocab).reshape(-1)
-        state, history = _reorder(state, rows), torch.cat([history[rows], tokens[:, None]], dim=1)
-        done = done[rows] | (tokens == eos)
-        if done.all():
-            break
-    lengths = torch.where(done, (history == eos).int().argmax(dim=1) + 1, history.shape[1]).float()
-    normalised = scores.reshape(-1) / lengths ** length_penalty
-    pick = normalised.reshape(batch, k).argmax(dim=-1) + torch.arange(batch, device=src.device) * k
-    rows, finished = _cut(history[pick], eos)
-    found = Hypotheses(rows, scores.reshape(-1)[pick].tolist(), finished)
-    if keep_greedy and beam_width > 1:
-        found = _better(found, greedy_decode(model, src, src_lengths, max_len, bos, eos), length_penalty)
-    return found
+    with eval_mode(model):
+        batch, k = src.shape[0], beam_width
+        state = _reorder(model.encode(src, src_lengths), torch.arange(batch, device=src.device).repeat_interleave(k))
+        scores = torch.full((batch, k), float("-inf"), device=src.device)
+        scores[:, 0] = 0.0                                         # one live beam per sentence at the start
+        tokens = torch.full((batch * k,), bos, dtype=torch.long, device=src.device)
+        history = torch.empty(batch * k, 0, dtype=torch.long, device=src.device)
+        done = torch.zeros(batch * k, dtype=torch.bool, device=src.device)
+        for _ in range(max_len):
+            logits, state, _ = model.decode_step(state, tokens)
+            log_probs = torch.log_softmax(logits.float(), dim=-1)                         # (B·K, V)
+            vocab = log_probs.shape[-1]
+            only_eos = torch.full_like(log_probs[0], float("-inf"))
+            only_eos[eos] = 0.0
+            log_probs = torch.where(done[:, None], only_eos, log_probs)   # finished: <eos> again, score kept
+            candidates = (scores.reshape(-1, 1) + log_probs).reshape(batch, k * vocab)
+            scores, best = candidates.topk(k, dim=-1)                                    # (B, K)
+            rows = (torch.arange(batch, device=src.device)[:, None] * k + best // vocab).reshape(-1)
+            tokens = (best % vocab).reshape(-1)
+            state, history = _reorder(state, rows), torch.cat([history[rows], tokens[:, None]], dim=1)
+            done = done[rows] | (tokens == eos)
+            if done.all():
+                break
+        lengths = torch.where(done, (history == eos).int().argmax(dim=1) + 1, history.shape[1]).float()
+        normalised = scores.reshape(-1) / lengths ** length_penalty
+        pick = normalised.reshape(batch, k).argmax(dim=-1) + torch.arange(batch, device=src.device) * k
+        rows, finished = _cut(history[pick], eos)
+        found = Hypotheses(rows, scores.reshape(-1)[pick].tolist(), finished)
+        if keep_greedy and beam_width > 1:
+            found = _better(found, greedy_decode(model, src, src_lengths, max_len, bos, eos), length_penalty)
+        return found
 
 
 def _better(a: Hypotheses, b: Hypotheses, length_penalty: float) -> Hypotheses:
@@ -135,15 +136,15 @@ def sequence_log_prob(model, src: Tensor, src_lengths: Tensor, outputs: list[lis
                       bos: int = BOS_INDEX, eos: int = EOS_INDEX) -> list[float]:
     """The model's log-probability of given outputs (``<eos>`` appended), by teacher forcing (chapter 8)."""
     from nlpcourse.text.batching import pad_sequences
-    model.eval()
-    tgt = torch.as_tensor(pad_sequences([[bos, *o, eos] for o in outputs]), device=src.device)
-    state, total = model.encode(src, src_lengths), torch.zeros(src.shape[0], device=src.device)
-    for t in range(tgt.shape[1] - 1):
-        logits, state, _ = model.decode_step(state, tgt[:, t])
-        picked = torch.log_softmax(logits.float(), dim=-1).gather(1, tgt[:, t + 1:t + 2])[:, 0]
-        real = torch.tensor([t < len(o) + 1 for o in outputs], device=src.device)
-        total += torch.where(real, picked, 0.0)
-    return total.tolist()
+    with eval_mode(model):
+        tgt = torch.as_tensor(pad_sequences([[bos, *o, eos] for o in outputs]), device=src.device)
+        state, total = model.encode(src, src_lengths), torch.zeros(src.shape[0], device=src.device)
+        for t in range(tgt.shape[1] - 1):
+            logits, state, _ = model.decode_step(state, tgt[:, t])
+            picked = torch.log_softmax(logits.float(), dim=-1).gather(1, tgt[:, t + 1:t + 2])[:, 0]
+            real = torch.tensor([t < len(o) + 1 for o in outputs], device=src.device)
+            total += torch.where(real, picked, 0.0)
+        return total.tolist()
 
 
 def translate(model, sources: list[list[str]], src_vocab, tgt_vocab, beam_width: int = 1,
@@ -164,7 +165,7 @@ def translate(model, sources: list[list[str]], src_vocab, tgt_vocab, beam_width:
         if not tokens:
             raise ValueError(f"sources[{i}] is empty: there is nothing to translate")
     device = next(model.parameters()).device
-    encoded = [src_vocab.lookup_indices([*tokens, "<eos>"]) for tokens in sources]
+    encoded = [src_vocab.lookup_indices([*tokens, EOS]) for tokens in sources]
     order = np.argsort([len(e) for e in encoded], kind="stable")
     outputs: list[list[str]] = [[] for _ in sources]
     for start in range(0, len(order), batch_size):

@@ -21,6 +21,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 from nlpcourse.batches import cross_entropy
 from nlpcourse.layers.attention import AdditiveAttention, DotProductAttention
 from nlpcourse.models.configs import Seq2SeqConfig
+from nlpcourse.utils import eval_mode
 
 
 def source_mask(src: Tensor, src_lengths: Tensor) -> Tensor:
@@ -109,9 +110,5 @@ class Seq2Seq(nn.Module):
         """Attention weights ``(B, T, S)``: how much each target word looked at each source word."""
         if self.attention is None:
             raise ValueError("this model has no attention (attention='none'): there are no weights to show")
-        was_training = self.training
-        self.eval()
-        try:
+        with eval_mode(self):
             return self._teacher_forced(src, src_lengths, tgt_in)[1]
-        finally:
-            self.train(was_training)

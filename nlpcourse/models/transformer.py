@@ -14,6 +14,7 @@ from torch import Tensor, nn
 from nlpcourse.layers.positional import LearnedPositionalEmbedding, SinusoidalPositionalEncoding
 from nlpcourse.layers.transformer import TransformerEncoderBlock
 from nlpcourse.models.configs import TransformerConfig
+from nlpcourse.utils import eval_mode
 
 __all__ = ["TransformerClassifier", "TransformerConfig"]
 
@@ -69,12 +70,10 @@ class TransformerClassifier(nn.Module):
     @torch.no_grad()
     def attention_maps(self, idx: Tensor) -> list[Tensor]:
         """Each block's attention weights ``(B, heads, T, T)`` for ``idx``, in eval mode (softmax attention only)."""
-        was_training = self.training
-        self.eval()
-        x, padding = self.embed(idx)
         maps = []
-        for block in self.blocks:
-            maps.append(block.attention_weights(x, padding))
-            x = block(x, src_key_padding_mask=padding)
-        self.train(was_training)
+        with eval_mode(self):
+            x, padding = self.embed(idx)
+            for block in self.blocks:
+                maps.append(block.attention_weights(x, padding))
+                x = block(x, src_key_padding_mask=padding)
         return maps

@@ -20,6 +20,7 @@ from nlpcourse.layers.positional import SinusoidalPositionalEncoding
 from nlpcourse.layers.transformer import TransformerDecoderBlock, TransformerEncoderBlock
 from nlpcourse.models.configs import TransformerSeq2SeqConfig
 from nlpcourse.models.seq2seq import source_mask
+from nlpcourse.utils import eval_mode
 
 
 class TransformerSeq2Seq(nn.Module):
@@ -86,15 +87,11 @@ class TransformerSeq2Seq(nn.Module):
     @torch.no_grad()
     def cross_attention(self, src: Tensor, src_lengths: Tensor, tgt_in: Tensor) -> Tensor:
         """The last decoder block's cross-attention ``(B, T, S)``, averaged over heads."""
-        was_training = self.training
-        self.eval()
-        try:
+        with eval_mode(self):
             state = self.encode(src, src_lengths)
             y = self._embed(self.tgt_embed, tgt_in)
             for block in self.decoder[:-1]:
                 y = block(y, state["memory"], memory_key_padding_mask=state["padding"], tgt_is_causal=True)
             weights = self.decoder[-1].cross_attention_weights(y, state["memory"],
                                                                memory_key_padding_mask=state["padding"])
-            return weights.mean(dim=1)
-        finally:
-            self.train(was_training)
+        return weights.mean(dim=1)
