@@ -7,7 +7,11 @@
 - ``recurrent``: our LSTM against ``nn.LSTM``, PyTorch against Keras, bucketed batches (chapter 5);
 - ``capsule``: the capsule classifier's time per epoch against the BiGRU's (chapter 6);
 - ``attention``: our attention against PyTorch's, softmax against linear attention by length (chapter 7);
-- ``translation``: English -> French models, BLEU greedy and beam, translation speed (chapter 8).
+- ``translation``: English -> French models, BLEU greedy and beam, translation speed (chapter 8);
+- ``pretraining``: a small BERT pretrained on the unlabelled reviews, then fine-tuned, against the same
+  model from scratch, or ELMo's features against static vectors (chapter 9);
+- ``generation``: GPT generation with the key-value cache against without it, and our BERT's and GPT's
+  forward+backward time against Hugging Face's models of the same size (chapter 9).
 
 Timings are ratios against a reference run in the same process. ``--out FILE`` writes a
 specialised benchmark's figures as JSON (e.g. into ``results/benchmarks/``).
@@ -31,6 +35,8 @@ BENCHMARKS = {
     "capsule": "the capsule classifier's seconds per epoch against the BiGRU, by routing iterations",
     "attention": "our multi-head attention against PyTorch's; softmax against linear attention as T grows",
     "translation": "English -> French: BLEU and chrF of each model, greedy vs beam, sentences per second",
+    "pretraining": "a small BERT pretrained by masked LM on unlabelled reviews against the same from scratch",
+    "generation": "GPT's key-value cache against none; our BERT and GPT training steps against Hugging Face's",
 }
 
 

@@ -29,3 +29,23 @@ def load_weights(model: Any, path: str | Path, strict: bool = True) -> Any:
     device = str(first.device) if first is not None else "cpu"
     load_model(model, str(path), strict=strict, device=device)
     return model
+
+
+def load_state_exactly(model: Any, state: dict[str, Any], source: str = "the checkpoint") -> Any:
+    """Copy ``state`` (name -> tensor) into ``model``, or raise one ValueError that lists every
+    missing name, every unexpected name and every shape mismatch: never a silent partial load
+    (chapter 9). ``source`` names where the tensors came from, for the message."""
+    own = model.state_dict()
+    missing = sorted(set(own) - set(state))
+    unexpected = sorted(set(state) - set(own))
+    shapes = sorted(f"{name}: {tuple(state[name].shape)} in {source}, {tuple(own[name].shape)} in the model"
+                    for name in set(own) & set(state) if tuple(own[name].shape) != tuple(state[name].shape))
+    problems = ([f"missing from {source}: {', '.join(missing)}"] if missing else []) + \
+               ([f"not in the model: {', '.join(unexpected)}"] if unexpected else []) + \
+               ([f"shape mismatch: {'; '.join(shapes)}"] if shapes else [])
+    if problems:
+        raise ValueError(f"{source} does not match {type(model).__name__} ({len(missing)} missing, "
+                         f"{len(unexpected)} unexpected, {len(shapes)} of another shape):\n  " + "\n  ".join(problems)
+                         + "\nbuild the model with the checkpoint's config")
+    model.load_state_dict(state, strict=True)
+    return model

@@ -117,7 +117,7 @@ def test_bad_arguments_are_explained():
     for block in (TransformerDecoderBlock, TransformerEncoderBlock):
         with pytest.raises(ValueError, match=r"nhead \(3\) must divide d_model \(8\)"):
             block(8, 3)
-        with pytest.raises(ValueError, match="activation must be one of relu, gelu, got 'tanh'"):
+        with pytest.raises(ValueError, match="activation must be one of relu, gelu, gelu_tanh, got 'tanh'"):
             block(8, 2, activation="tanh")
     block = TransformerDecoderBlock(8, 2, 16)
     with pytest.raises(ValueError, match=r"memory must have shape \(batch, source time, d_model\)"):

@@ -20,7 +20,14 @@ from torch import Tensor, nn
 from nlpcourse.layers.attention import LinearSelfAttention, MultiHeadAttention
 from nlpcourse.utils import eval_mode
 
-ACTIVATIONS = {"relu": F.relu, "gelu": F.gelu}
+
+def gelu_tanh(x: Tensor) -> Tensor:
+    """GELU with its tanh approximation, ``0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³)))``: GPT-2's activation
+    (Hugging Face calls it ``gelu_new``) (chapter 9)."""
+    return F.gelu(x, approximate="tanh")
+
+
+ACTIVATIONS = {"relu": F.relu, "gelu": F.gelu, "gelu_tanh": gelu_tanh}
 ATTENTIONS = {"softmax": MultiHeadAttention, "linear": LinearSelfAttention}
 
 
