@@ -177,13 +177,15 @@ def train_elmo_classifier(cfg: RunConfig, data: PretrainingData, bilm, layers: s
     language models never saw."""
     import torch
 
-    from nlpcourse.data.loaders import BucketedLoader
+    from nlpcourse.data.loaders import BucketedLoader, make_loader
     from nlpcourse.models.elmo import ELMoClassifier
     from nlpcourse.train import fit
     torch.manual_seed(cfg.seed)
     model = ELMoClassifier(bilm, layers=layers)
     recipe = elmo_recipe(cfg)
-    train = BucketedLoader(data.X_train[:, 1:], data.y_train, recipe.batch_size, shuffle=True, seed=cfg.seed)
+    # random batches, not length buckets: the classifier standardises its features with batch statistics,
+    # which batches of reviews of one length would skew (a pooled maximum grows with the length)
+    train = make_loader(data.X_train[:, 1:], data.y_train, recipe.batch_size, shuffle=True, seed=cfg.seed)
     val = BucketedLoader(data.X_val[:, 1:], data.y_val, 128)
     settings = recipe.fit_kwargs() | ({} if epochs is None else {"epochs": min(epochs, recipe.epochs)})
     history = fit(model, train, val, cfg, monitor="accuracy", progress=progress, **settings)

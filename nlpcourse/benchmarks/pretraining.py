@@ -131,6 +131,27 @@ def _resume_mlm(args: argparse.Namespace, cfg, data, report: dict):
     return load_weights(BertForMaskedLM(small_bert_config(cfg, data.vocab_size)), args.save_dir / "bert-mlm.safetensors")
 
 
+def _resume_bilm(args: argparse.Namespace, cfg, data, report: dict):
+    """The biLM of an earlier run: its figures from ``--resume``, its weights from ``--save-dir``."""
+    from safetensors.torch import load_file
+
+    from nlpcourse.checkpoint import load_state_exactly
+    from nlpcourse.models.elmo import BiLM
+    from nlpcourse.pretraining import elmo_config
+    earlier = json.loads(args.resume.read_text())
+    if "bilm" not in earlier or args.save_dir is None:
+        raise ValueError(f"--resume needs a results file with a trained biLM ({args.resume}) and --save-dir "
+                         f"holding bilm.safetensors")
+    for key in ("profile", "data", "lm_windows_used", "lm_window", "model", "lm_recipe"):
+        if earlier.get(key) != report.get(key):
+            raise ValueError(f"--resume: {key} differs from this run's ({earlier.get(key)!r} != {report.get(key)!r})")
+    report["bilm"] = earlier["bilm"] | {"resumed_from": str(args.resume)}
+    bilm = BiLM(elmo_config(cfg, data.vocab_size))
+    state = load_file(str(args.save_dir / "bilm.safetensors"))
+    state.setdefault("output.weight", state["embedding.weight"])        # tied: one tensor, stored once
+    return load_state_exactly(bilm, state, "bilm.safetensors")
+
+
 def run_elmo(args: argparse.Namespace, cfg, date: str) -> dict:
     """ELMo's biLM on the unlabelled reviews (perplexity per direction against the unigram model's), then the
     same classifier on its mixed layers and on its static layer 0 alone; both get a leaderboard row."""
@@ -159,12 +180,18 @@ def run_elmo(args: argparse.Namespace, cfg, date: str) -> dict:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(report, indent=2, default=str) + "\n")
 
-    t0 = time.perf_counter()
-    bilm, history = pretrain_bilm(cfg, data, windows=args.lm_windows)
-    directions = bilm.perplexities(held_out[:, :-1])
-    report["bilm"] = {"seconds": round(time.perf_counter() - t0, 1), "steps": len(history.learning_rates),
-                      "held_out_perplexity": {k: round(v, 2) for k, v in directions.items()},
-                      "parameters": count_params(bilm)}
+    if args.resume is not None:
+        bilm = _resume_bilm(args, cfg, data, report)
+    else:
+        t0 = time.perf_counter()
+        bilm, history = pretrain_bilm(cfg, data, windows=args.lm_windows)
+        directions = bilm.perplexities(held_out[:, :-1])
+        report["bilm"] = {"seconds": round(time.perf_counter() - t0, 1), "steps": len(history.learning_rates),
+                          "held_out_perplexity": {k: round(v, 2) for k, v in directions.items()},
+                          "parameters": count_params(bilm)}
+        if args.save_dir is not None:
+            from nlpcourse.checkpoint import save_weights
+            save_weights(bilm, args.save_dir / "bilm.safetensors")
     print(f"biLM: held-out perplexity {report['bilm']['held_out_perplexity']} "
           f"(unigram {report['unigram_perplexity']})", flush=True)
     save()
