@@ -21,7 +21,7 @@ MLM_METRICS = ["token_accuracy", "perplexity"]
 
 
 def small_bert_config(cfg: RunConfig, vocab_size: int, **variant: Any):
-    """The profile's small BERT (chapter 9): quick 2 layers of 64, full 4 layers of 192 (6.4 M parameters with
+    """The profile's small BERT (chapter 9): quick 2 layers of 64, full 4 layers of 192 (3.4 M parameters with
     an 8,192-piece vocabulary). ``variant`` overrides fields, e.g. ALBERT's ``embedding_size=64, share_layers=True``."""
     from nlpcourse.models.bert_mini import BertConfig
     sizes = cfg.choose(quick=dict(hidden_size=64, num_hidden_layers=2, num_attention_heads=2, intermediate_size=256),
