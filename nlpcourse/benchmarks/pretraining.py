@@ -115,19 +115,27 @@ def run(args: argparse.Namespace) -> dict:
     return report
 
 
+def _take_earlier_stage(args: argparse.Namespace, report: dict, stage: str, weights: str, same: tuple[str, ...]) -> None:
+    """Copy ``stage``'s figures from the ``--resume`` results file into ``report``, after checking that the earlier
+    run finished that stage, that ``--save-dir`` is given (it holds ``weights``) and that the settings ``same``
+    agree with this run's."""
+    earlier = json.loads(args.resume.read_text())
+    if stage not in earlier or args.save_dir is None:
+        raise ValueError(f"--resume needs a results file whose {stage} stage finished ({args.resume} has "
+                         f"{'one' if stage in earlier else 'none'}) and --save-dir holding {weights}")
+    for key in same:
+        if earlier.get(key) != report.get(key):
+            raise ValueError(f"--resume: {key} differs from this run's ({earlier.get(key)!r} != {report.get(key)!r})")
+    report[stage] = earlier[stage] | {"resumed_from": str(args.resume)}
+
+
 def _resume_mlm(args: argparse.Namespace, cfg, data, report: dict):
     """The masked-LM model of an earlier run: its figures from ``--resume``, its weights from ``--save-dir``."""
     from nlpcourse.checkpoint import load_weights
     from nlpcourse.models.bert_mini import BertForMaskedLM
     from nlpcourse.pretraining import small_bert_config
-    earlier = json.loads(args.resume.read_text())
-    if "mlm" not in earlier or args.save_dir is None:
-        raise ValueError(f"--resume needs a results file with a finished masked-LM stage ({args.resume} has "
-                         f"{'one' if 'mlm' in earlier else 'none'}) and --save-dir holding bert-mlm.safetensors")
-    for key in ("profile", "data", "pretrain_rows_used", "model", "mlm_recipe", "whole_word_masking"):
-        if earlier.get(key) != report.get(key):
-            raise ValueError(f"--resume: {key} differs from this run's ({earlier.get(key)!r} != {report.get(key)!r})")
-    report["mlm"] = earlier["mlm"] | {"resumed_from": str(args.resume)}
+    _take_earlier_stage(args, report, "mlm", "bert-mlm.safetensors",
+                        ("profile", "data", "pretrain_rows_used", "model", "mlm_recipe", "whole_word_masking"))
     return load_weights(BertForMaskedLM(small_bert_config(cfg, data.vocab_size)), args.save_dir / "bert-mlm.safetensors")
 
 
@@ -138,14 +146,8 @@ def _resume_bilm(args: argparse.Namespace, cfg, data, report: dict):
     from nlpcourse.checkpoint import load_state_exactly
     from nlpcourse.models.elmo import BiLM
     from nlpcourse.pretraining import elmo_config
-    earlier = json.loads(args.resume.read_text())
-    if "bilm" not in earlier or args.save_dir is None:
-        raise ValueError(f"--resume needs a results file with a trained biLM ({args.resume}) and --save-dir "
-                         f"holding bilm.safetensors")
-    for key in ("profile", "data", "lm_windows_used", "lm_window", "model", "lm_recipe"):
-        if earlier.get(key) != report.get(key):
-            raise ValueError(f"--resume: {key} differs from this run's ({earlier.get(key)!r} != {report.get(key)!r})")
-    report["bilm"] = earlier["bilm"] | {"resumed_from": str(args.resume)}
+    _take_earlier_stage(args, report, "bilm", "bilm.safetensors",
+                        ("profile", "data", "lm_windows_used", "lm_window", "model", "lm_recipe"))
     bilm = BiLM(elmo_config(cfg, data.vocab_size))
     state = load_file(str(args.save_dir / "bilm.safetensors"))
     state.setdefault("output.weight", state["embedding.weight"])        # tied: one tensor, stored once
