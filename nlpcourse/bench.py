@@ -11,7 +11,10 @@
 - ``pretraining``: a small BERT pretrained on the unlabelled reviews, then fine-tuned, against the same
   model from scratch, or ELMo's features against static vectors (chapter 9);
 - ``generation``: GPT generation with the key-value cache against without it, and our BERT's and GPT's
-  forward+backward time against Hugging Face's models of the same size (chapter 9).
+  forward+backward time against Hugging Face's models of the same size (chapter 9);
+- ``finetune``: a pretrained Transformer (MiniLM offline, BERT, ALBERT, DistilBERT or RoBERTa from the hub)
+  fine-tuned on IMDB, a frozen linear probe of it, and ``fit`` against ``transformers.Trainer`` in tokens per
+  second (chapter 10).
 
 Timings are ratios against a reference run in the same process. ``--out FILE`` writes a
 specialised benchmark's figures as JSON (e.g. into ``results/benchmarks/``).
@@ -37,6 +40,7 @@ BENCHMARKS = {
     "translation": "English -> French: BLEU and chrF of each model, greedy vs beam, sentences per second",
     "pretraining": "a small BERT pretrained by masked LM on unlabelled reviews against the same from scratch",
     "generation": "GPT's key-value cache against none; our BERT and GPT training steps against Hugging Face's",
+    "finetune": "a pretrained Transformer fine-tuned on IMDB (and a frozen probe); fit against Trainer, tokens/s",
 }
 
 

@@ -27,7 +27,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 KERNEL = "colab-sim"
-COLAB_PREINSTALLED = ["torch==2.13.0", "tensorflow-cpu", "keras", "transformers", "numpy", "pandas",
+COLAB_PREINSTALLED = ["torch==2.13.0", "tensorflow-cpu", "keras", "transformers", "accelerate", "numpy", "pandas",
                       "scikit-learn", "matplotlib", "plotly", "scipy", "tqdm", "pyarrow", "safetensors",
                       "ipykernel", "nbclient", "nbformat"]
 COPY_IGNORE = shutil.ignore_patterns(".git", "_build", "student", "build", "*.egg-info", "__pycache__",

@@ -32,6 +32,43 @@ def test_the_committed_leaderboard_has_the_chapter_models_and_baselines():
     assert {"textcnn", "tfidf_logreg", "nbsvm", "glove_mean_logreg", "glove_centroids_logreg"} <= names
 
 
+# every IMDB model of the course: the baselines, the zoo, and the pretrained models of chapters 9 and 10
+COURSE_MODELS = {"tfidf_logreg", "nbsvm", "glove_mean_logreg", "glove_centroids_logreg",
+                 "bert-mini-pretrained", "bert-mini-scratch", "elmo-features", "elmo-static",
+                 "minilm-finetuned", "minilm-probe"}
+
+
+def test_the_quick_leaderboard_has_every_model_of_the_course_and_the_full_one_every_chapter():
+    from nlpcourse.models.zoo import ZOO
+    results = load_results()
+    quick = results[results["profile"] == "quick"]
+    missing = (COURSE_MODELS | set(ZOO)) - set(quick["model"])
+    assert not missing, f"no quick-profile row for {sorted(missing)}"
+    for name, entry in ZOO.items():
+        frameworks = set(quick.loc[quick["model"] == name, "framework"])
+        assert set(entry.frameworks) <= frameworks, f"{name}: its chapter trains it with {entry.frameworks}"
+    full = results[results["profile"] == "full"]
+    assert set(full["chapter"]) == set(range(1, 11)) - {8}, "chapter 8 translates: no IMDB row"
+
+
+def test_the_course_views(tmp_path):
+    rows = [ROW | {"model": "nbsvm", "framework": "sklearn", "chapter": 1, "accuracy": 0.87},
+            ROW | {"model": "tfidf_logreg", "framework": "sklearn", "chapter": 1, "accuracy": 0.86},
+            ROW, ROW | {"model": "minilm-finetuned", "framework": "transformers", "chapter": 10, "accuracy": 0.83,
+                        "parameters": 22_713_986},
+            ROW | {"profile": "full", "n_train": 22_500, "n_val": 2_500, "n_test": 25_000, "accuracy": 0.89}]
+    write_rows(rows, tmp_path / "quick-2026-11-26.json")
+    results = load_results(tmp_path)
+    best = leaderboard.best_per_chapter(results)
+    assert list(zip(best["profile"], best["chapter"], best["model"])) == [
+        ("full", 4, "textcnn"), ("quick", 1, "nbsvm"), ("quick", 4, "textcnn"), ("quick", 10, "minilm-finetuned")]
+    assert best["accuracy %"].tolist() == [89.0, 87.0, 78.0, 83.0]
+    figure = leaderboard.plot_course(results)
+    assert len(figure.data) == 2 * (1 + 3)                     # a trace per chapter and panel, full then quick
+    assert figure.layout.xaxis.type == "log" and figure.layout.xaxis2.type == "log"
+    assert sorted({t.name for t in figure.data if t.showlegend}) == ["chapter 1", "chapter 10", "chapter 4"]
+
+
 @pytest.mark.parametrize("change, message", [
     ({"accuracy": 1.2}, "accuracy"), ({"framework": "jax"}, "framework"), ({"epochs": "4"}, "epochs is str"),
     ({"best_epoch": 9}, "best_epoch"), ({"date": "yesterday"}, "date"), ({"extra": 1}, "unknown field extra"),

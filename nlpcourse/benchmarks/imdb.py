@@ -231,9 +231,12 @@ def library_versions(framework: str) -> dict[str, str]:
     import numpy
     import sklearn
     versions = {"python": platform.python_version(), "numpy": numpy.__version__, "sklearn": sklearn.__version__}
-    if framework == "torch":
+    if framework in ("torch", "transformers"):
         import torch
         versions["torch"] = torch.__version__
+    if framework == "transformers":
+        import transformers
+        versions["transformers"] = transformers.__version__
     if framework == "keras":
         import keras
         versions["keras"] = keras.__version__
