@@ -255,3 +255,26 @@ def test_the_benchmark_writes_rows_that_repeat(tmp_path, imdb_data_dir, monkeypa
         assert row["accuracy"] == runs[0][name]["accuracy"], "seeded: the same figures on every run"
     assert runs[1]["minilm-probe"]["settings"]["trainable_parameters"] == 770
     assert runs[1]["minilm-finetuned"]["settings"]["trainable_parameters"] == runs[1]["minilm-finetuned"]["parameters"]
+
+
+def test_fit_and_trainer_take_the_same_steps(bert_tok):
+    """Same weights, no dropout, the same batches in the same order: the same model after an epoch (one:
+    with more, fit keeps the best epoch on the validation reviews and Trainer, as set up here, the last)."""
+    recipe = finetune_recipe(CFG).replace(max_length=8, batch_size=4, epochs=1, lr=1e-3)
+    trained = {}
+    for how in ("fit", "Trainer"):
+        torch.manual_seed(0)
+        model = tiny_model("bert", bert_tok, seed=0)
+        for module in model.modules():
+            if isinstance(module, torch.nn.Dropout):
+                module.p = 0.0
+        data = encode_imdb(model, bert_tok, synthetic_reviews(90, seed=4), synthetic_reviews(20, seed=5), recipe,
+                           shuffle=False)
+        assert len(set(data.train.lengths)) == 1, "one length: the fixed order is the reviews' order"
+        if how == "fit":
+            finetune(model, data, recipe, CFG, progress=False)
+        else:
+            finetune_with_trainer(model, bert_tok, data, recipe, CFG, use_cpu=True)
+        trained[how] = {k: v.detach().clone() for k, v in model.named_parameters()}
+    for name, weights in trained["fit"].items():
+        torch.testing.assert_close(weights, trained["Trainer"][name], atol=1e-5, rtol=1e-4)

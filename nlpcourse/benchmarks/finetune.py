@@ -65,7 +65,8 @@ def run(args: argparse.Namespace) -> dict:
     cfg, recipe = _setup(args)
     date = dt.date.today().isoformat()
     args.results_dir = args.results_dir or RESULTS_DIR
-    args.out = args.out or args.results_dir / "benchmarks" / f"finetune-{args.part}-{cfg.profile}-{date}.json"
+    what = "speed" if args.part == "speed" else short_name(recipe.checkpoint)
+    args.out = args.out or args.results_dir / "benchmarks" / f"finetune-{what}-{cfg.profile}-{date}.json"
     return run_speed(args, cfg, recipe) if args.part == "speed" else run_finetune(args, cfg, recipe, date)
 
 

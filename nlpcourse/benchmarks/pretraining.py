@@ -50,6 +50,7 @@ def run(args: argparse.Namespace) -> dict:
     if args.part == "elmo":
         return run_elmo(args, cfg, date)
     out = args.out or RESULTS_DIR / "benchmarks" / f"pretraining-{cfg.profile}-{date}.json"
+    args.out = out                                  # the entry point adds the environment at the end
     start = time.perf_counter()
     data = prepare_pretraining(cfg)
     print(f"Pretraining benchmark, {cfg.profile} profile, {describe_hardware()}: {data.sizes()} "
@@ -167,6 +168,7 @@ def run_elmo(args: argparse.Namespace, cfg, date: str) -> dict:
                                        pretrain_bilm, train_elmo_classifier)
     from nlpcourse.utils import count_params
     out = args.out or RESULTS_DIR / "benchmarks" / f"elmo-{cfg.profile}-{date}.json"
+    args.out = out                                  # the entry point adds the environment at the end
     data = prepare_pretraining(cfg)
     train_windows, held_out = lm_windows_of(data, cfg, args.lm_windows)
     print(f"ELMo benchmark, {cfg.profile} profile, {describe_hardware()}: {len(train_windows)} windows of "

@@ -105,11 +105,13 @@ def load_tokenizer(checkpoint: str | os.PathLike) -> Any:
         return AutoTokenizer.from_pretrained(resolve_checkpoint(checkpoint))
 
 
-def load_classifier(checkpoint: str | os.PathLike, num_labels: int = 2, seed: int = 0) -> tuple[Any, Any]:
+def load_classifier(checkpoint: str | os.PathLike, num_labels: int = 2, seed: int = 0,
+                    **config: Any) -> tuple[Any, Any]:
     """``(model, tokenizer)``: the pretrained encoder with a new, seeded classification head on top.
 
     ``AutoModelForSequenceClassification`` picks the architecture from the checkpoint's config;
-    the head (``num_labels`` outputs) starts random, which is what fine-tuning trains.
+    the head (``num_labels`` outputs) starts random, which is what fine-tuning trains. ``config``
+    overrides config values, e.g. ``hidden_dropout_prob=0.0``.
     """
     import torch
     from transformers import AutoModelForSequenceClassification
@@ -120,5 +122,5 @@ def load_classifier(checkpoint: str | os.PathLike, num_labels: int = 2, seed: in
     torch.manual_seed(seed)
     with quiet_transformers():
         model = AutoModelForSequenceClassification.from_pretrained(source, num_labels=num_labels,
-                                                                   use_safetensors=True)
+                                                                   use_safetensors=True, **config)
     return model, load_tokenizer(source)

@@ -78,9 +78,10 @@ class IMDBForTransformers:
 
 
 def encode_imdb(model: Any, tokenizer: Any, train, test, recipe: FinetuneRecipe, seed: int = 0,
-                val_share: float = 0.1) -> IMDBForTransformers:
+                val_share: float = 0.1, shuffle: bool = True) -> IMDBForTransformers:
     """Encode :class:`~nlpcourse.data.imdb.Reviews` for ``model``; the first ``val_share`` of the (shuffled)
-    training reviews is the validation set, the test reviews are only scored."""
+    training reviews is the validation set, the test reviews are only scored. ``shuffle=False``: the
+    training batches come in a fixed order (shortest first), to compare two training loops step by step."""
     check_tokenizer(model, tokenizer)
     check_max_length(model, recipe.max_length)
     if not 0 < val_share < 1:
@@ -91,7 +92,7 @@ def encode_imdb(model: Any, tokenizer: Any, train, test, recipe: FinetuneRecipe,
     train_ids, test_ids = encode(train.texts), encode(test.texts)
     pad = tokenizer.pad_token_id
     return IMDBForTransformers(
-        train=ReviewBatches(train_ids[n_val:], train.labels[n_val:], pad, recipe.batch_size, shuffle=True, seed=seed,
+        train=ReviewBatches(train_ids[n_val:], train.labels[n_val:], pad, recipe.batch_size, shuffle=shuffle, seed=seed,
                             num_labels=num_labels),
         val=ReviewBatches(train_ids[:n_val], train.labels[:n_val], pad, recipe.eval_batch_size, num_labels=num_labels),
         test=ReviewBatches(test_ids, test.labels, pad, recipe.eval_batch_size, num_labels=num_labels),
@@ -146,9 +147,10 @@ class _Rows:
 
 
 def trainer_arguments(recipe: FinetuneRecipe, cfg: RunConfig, output_dir: str, steps_per_epoch: int,
-                      lr: float | None = None, use_cpu: bool | None = None) -> Any:
+                      lr: float | None = None, use_cpu: bool | None = None, shuffle: bool = True) -> Any:
     """``TrainingArguments`` with the settings :func:`finetune` uses (AdamW, the same weight decay,
-    warm-up, linear decay, gradient clipping, seed; bfloat16 on a GPU that has it)."""
+    warm-up, linear decay, gradient clipping, seed; bfloat16 on a GPU that has it); ``shuffle=False``
+    reads the reviews in their order."""
     import torch
     from transformers import TrainingArguments
     cuda = torch.cuda.is_available() and not use_cpu
@@ -159,14 +161,19 @@ def trainer_arguments(recipe: FinetuneRecipe, cfg: RunConfig, output_dir: str, s
         weight_decay=recipe.weight_decay, lr_scheduler_type="linear", warmup_steps=round(recipe.warmup * total),
         max_grad_norm=1.0, seed=cfg.seed, data_seed=cfg.seed, bf16=cuda and torch.cuda.is_bf16_supported(),
         use_cpu=not cuda, eval_strategy="no", save_strategy="no", logging_strategy="no", report_to="none",
-        disable_tqdm=True, dataloader_num_workers=0)
+        disable_tqdm=True, dataloader_num_workers=0, train_sampling_strategy="random" if shuffle else "sequential")
 
 
 def finetune_with_trainer(model: Any, tokenizer: Any, data: IMDBForTransformers, recipe: FinetuneRecipe,
                           cfg: RunConfig, output_dir: str | None = None, lr: float | None = None,
                           use_cpu: bool | None = None) -> dict[str, float]:
     """Fine-tune the same way through ``transformers.Trainer``; returns its training metrics
-    (``train_runtime`` seconds, ``train_loss``...). Score the model afterwards with :func:`scores`."""
+    (``train_runtime`` seconds, ``train_loss``...). Score the model afterwards with :func:`scores`.
+
+    Batches are drawn at random unless ``data`` was encoded with ``shuffle=False``: then Trainer
+    reads the reviews in order, and where they all have one length its batches are :func:`finetune`'s.
+    One difference stays: over several epochs :func:`finetune` keeps the epoch with the best validation
+    accuracy, Trainer (evaluating nothing here) the last one."""
     import contextlib
     import io
     import tempfile
@@ -175,7 +182,8 @@ def finetune_with_trainer(model: Any, tokenizer: Any, data: IMDBForTransformers,
 
     from nlpcourse.hf.checkpoints import quiet_transformers
     with tempfile.TemporaryDirectory() as scratch, quiet_transformers():
-        args = trainer_arguments(recipe, cfg, output_dir or scratch, len(data.train), lr, use_cpu)
+        args = trainer_arguments(recipe, cfg, output_dir or scratch, len(data.train), lr, use_cpu,
+                                 shuffle=data.train.shuffle)
         trainer = Trainer(model=model, args=args, train_dataset=_Rows(data.train),
                           data_collator=DataCollatorWithPadding(tokenizer))
         with contextlib.redirect_stdout(io.StringIO()):      # Trainer prints its final metrics dict
