@@ -73,6 +73,11 @@ def check_max_length(model: Any, max_length: int) -> int:
     return max_length
 
 
+def _short(name: Any) -> str:
+    """A hub name as it is, a folder by its last two parts."""
+    return "/".join(str(name or "").replace("\\", "/").split("/")[-2:])
+
+
 def check_tokenizer(model: Any, tokenizer: Any) -> None:
     """Refuse a tokenizer that was not made for this model (its ids would index the wrong embeddings).
 
@@ -81,8 +86,8 @@ def check_tokenizer(model: Any, tokenizer: Any) -> None:
     """
     config = model.config
     vocab = len(tokenizer)
-    where = f"the tokenizer ({tokenizer.name_or_path or type(tokenizer).__name__}, {vocab:,} tokens)"
-    model_name = getattr(config, "_name_or_path", "") or type(model).__name__
+    where = f"the tokenizer ({_short(tokenizer.name_or_path) or type(tokenizer).__name__}, {vocab:,} tokens)"
+    model_name = _short(getattr(config, "_name_or_path", "")) or type(model).__name__
     if vocab > config.vocab_size:
         raise ValueError(f"{where} has more ids than the model's embedding table ({model_name}, "
                          f"{config.vocab_size:,} rows): load the tokenizer of the same checkpoint as the model")
