@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import platform
 import sys
+import warnings
 
 from nlpcourse.config import RunConfig, get_config, slow_profile_notice
 from nlpcourse.utils import set_seed
@@ -57,6 +58,8 @@ def setup(seed: int | None = None, profile: str | None = None) -> RunConfig:
     """
     cfg = get_config(profile, seed=seed)
     set_seed(cfg.seed)
+    # tqdm.auto (imported by transformers) falls back to text bars without ipywidgets, with a warning
+    warnings.filterwarnings("ignore", message="IProgress not found")
     if os.environ.get(WEB_ENV) == "1":
         use_web_plotly_renderer()
     where = "Colab" if in_colab() else platform.system()
