@@ -110,23 +110,23 @@ def encode_reviews(tokenizer: Any, texts: Sequence[str], max_length: int, trunca
     before, after = special_tokens_around(tokenizer)
     budget = check_int("max_length", max_length, minimum=len(before) + len(after) + 1,
                        hint="tokens per review including the special tokens, e.g. 256") - len(before) - len(after)
+    return [before + truncate(ids, budget, truncation, head_share) + after for ids in _whole(tokenizer, texts)]
+
+
+def _whole(tokenizer: Any, texts: Sequence[str]) -> list[list[int]]:
+    """Each review's token ids, all of them and no special tokens (no warning about the model's limit:
+    a review is cut afterwards)."""
     limit = tokenizer.model_max_length
-    tokenizer.model_max_length = 10**9          # the whole review is tokenized first, then cut: no warning
+    tokenizer.model_max_length = 10**9
     try:
-        bodies = tokenizer(list(texts), add_special_tokens=False)["input_ids"]
+        return tokenizer(list(texts), add_special_tokens=False)["input_ids"]
     finally:
         tokenizer.model_max_length = limit
-    return [before + truncate(ids, budget, truncation, head_share) + after for ids in bodies]
 
 
 def token_counts(tokenizer: Any, texts: Sequence[str]) -> np.ndarray:
     """How many tokens (without special tokens) each whole review has."""
-    limit = tokenizer.model_max_length
-    tokenizer.model_max_length = 10**9
-    try:
-        return np.array([len(ids) for ids in tokenizer(list(texts), add_special_tokens=False)["input_ids"]])
-    finally:
-        tokenizer.model_max_length = limit
+    return np.array([len(ids) for ids in _whole(tokenizer, texts)])
 
 
 def check_labels(labels: Any, num_labels: int) -> np.ndarray:

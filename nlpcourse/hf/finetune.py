@@ -14,8 +14,6 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-import numpy as np
-
 from nlpcourse.config import RunConfig
 from nlpcourse.hf.data import TRUNCATIONS, ReviewBatches, check_max_length, check_tokenizer, encode_reviews
 
@@ -190,8 +188,3 @@ def finetune_with_trainer(model: Any, tokenizer: Any, data: IMDBForTransformers,
             result = trainer.train()
     return dict(result.metrics)
 
-
-def long_review_share(tokenizer: Any, texts, limit: int = 510) -> float:
-    """The share of reviews longer than ``limit`` tokens (without the special tokens)."""
-    from nlpcourse.hf.data import token_counts
-    return float(np.mean(token_counts(tokenizer, texts) > limit))
