@@ -106,9 +106,11 @@ class Timer:
         return f"Timer(elapsed={self.elapsed:.3f}s)"
 
 
-def show_source(obj: Any) -> Any:
-    """Display the source code of a package object, highlighted in a notebook (chapter 1)."""
-    source = inspect.getsource(obj)
+def show_source(*objs: Any) -> Any:
+    """Display the source code of package objects, highlighted in a notebook (chapter 1)."""
+    if not objs:
+        raise TypeError("show_source needs at least one function, class or module")
+    source = "\n\n".join(inspect.getsource(obj).rstrip("\n") for obj in objs)
     try:
         from IPython.display import Markdown
     except ImportError:

@@ -40,6 +40,10 @@ def test_count_params_and_device():
 def test_show_source_returns_the_code():
     out = show_source(set_seed)
     assert "def set_seed" in getattr(out, "data", "")
+    both = getattr(show_source(set_seed, count_params), "data", "")
+    assert both.index("def set_seed") < both.index("def count_params")
+    with pytest.raises(TypeError, match="at least one"):
+        show_source()
 
 
 def test_setup_prints_profile_device_and_seed(capsys, monkeypatch):

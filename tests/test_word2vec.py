@@ -4,13 +4,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nlpcourse.embeddings.corpus import (Corpus, NoiseSampler, build_vocab, keep_probabilities,
-                                         noise_distribution, subsample, window_pairs)
+from nlpcourse.embeddings.corpus import (Corpus, NoiseSampler, build_vocab, cbow_examples, keep_probabilities,
+                                         noise_distribution, pad_rows, skipgram_examples, subsample,
+                                         window_pairs)
 
 torch = pytest.importorskip("torch")
 gensim = pytest.importorskip("gensim")
 
-from nlpcourse.embeddings.word2vec import Word2Vec, keyed_vectors, skipgram_step  # noqa: E402
+from nlpcourse.embeddings.word2vec import Word2Vec, cbow_step, hogwild, keyed_vectors, skipgram_step  # noqa: E402
 
 
 def topic_corpus(n_sentences: int = 1500, n_topics: int = 6, words_per_topic: int = 8, seed: int = 0):
@@ -93,6 +94,24 @@ def test_subsampling_drops_frequent_words():
     assert abs((kept == 0).sum() / 9000 - keep[0]) < 0.01 and (kept == 1).sum() == 5
 
 
+def test_examples_hold_every_pair_its_noise_words_and_their_weights():
+    kept = np.array([7, 3, 7, 5, 9])
+    centres, contexts = window_pairs(np.zeros(5, int), 2, np.random.default_rng(0))
+    noise = NoiseSampler(np.array([5, 5, 5, 5, 5, 5, 5, 5, 5, 5]))
+    inputs, targets, weights = skipgram_examples(kept, centres, contexts, noise, 3, np.random.default_rng(1))
+    assert inputs.tolist() == kept[centres].tolist() and targets[:, 0].tolist() == kept[contexts].tolist()
+    assert targets.shape == weights.shape == (len(centres), 4) and np.all(weights[:, 0] == 1)
+    assert np.array_equal(weights[:, 1:] == 0, targets[:, 1:] == targets[:, :1]), "a noise word equal to the word is skipped"
+    context, context_weights, targets, weights = cbow_examples(kept, centres, contexts, 2, noise, 3,
+                                                               np.random.default_rng(1))
+    assert context.shape == context_weights.shape == (5, 4) and targets[:, 0].tolist() == kept.tolist()
+    for row, centre in enumerate(range(5)):
+        expected = sorted(kept[contexts[centres == centre]].tolist())
+        assert sorted(context[row][context_weights[row] == 1].tolist()) == expected
+    padded = pad_rows([inputs, targets[:len(inputs)]], 8)
+    assert len(padded[0]) % 8 == 0 and len(padded[0]) - len(inputs) < 8 and np.all(padded[1][len(inputs):] == 0)
+
+
 def test_skipgram_step_applies_the_negative_sampling_gradient():
     rng = np.random.default_rng(1)
     W_in, W_out = torch.tensor(rng.normal(size=(3, 5))), torch.tensor(rng.normal(size=(4, 5)))
@@ -100,11 +119,30 @@ def test_skipgram_step_applies_the_negative_sampling_gradient():
     loss = -torch.nn.functional.logsigmoid(u[0] @ v) - torch.nn.functional.logsigmoid(-(u[1:] @ v)).sum()
     loss.backward()
     before_in, before_out = W_in.clone(), W_out.clone()
-    got_loss, n = skipgram_step(W_in, W_out, np.array([2]), np.array([0]), None, np.array([[1, 3]]), 0.5)
-    assert n == 1 and abs(got_loss - loss.item()) < 1e-9
-    assert torch.allclose(W_in[2] - before_in[2], -0.5 * v.grad)
+    # a second row of padding (weight 0) changes nothing
+    got_loss = skipgram_step(W_in, W_out, torch.tensor([2, 0]), torch.tensor([[0, 1, 3], [0, 0, 0]]),
+                             torch.tensor([[1.0, 1.0, 1.0], [0.0, 0.0, 0.0]]), 0.5)
+    assert abs(float(got_loss) - loss.item()) < 1e-9
+    assert torch.allclose(W_in[2] - before_in[2], -0.5 * v.grad) and torch.equal(W_in[:2], before_in[:2])
     assert torch.allclose(W_out[[0, 1, 3]] - before_out[[0, 1, 3]], -0.5 * u.grad)
     assert torch.equal(W_out[2], before_out[2])
+
+
+def test_cbow_step_applies_the_gradient_of_the_context_mean():
+    rng = np.random.default_rng(2)
+    W_in, W_out = torch.tensor(rng.normal(size=(6, 4))), torch.tensor(rng.normal(size=(5, 4)))
+    context = W_in[[1, 3, 4]].clone().requires_grad_()
+    u = W_out[[0, 2, 4]].clone().requires_grad_()
+    h = context.mean(0)
+    loss = -torch.nn.functional.logsigmoid(u[0] @ h) - torch.nn.functional.logsigmoid(-(u[1:] @ h)).sum()
+    loss.backward()
+    before_in, before_out = W_in.clone(), W_out.clone()
+    got_loss = cbow_step(W_in, W_out, torch.tensor([[1, 3, 4, 0]]), torch.tensor([[1.0, 1.0, 1.0, 0.0]]),
+                         torch.tensor([[0, 2, 4]]), torch.ones(1, 3, dtype=torch.float64), 0.5)
+    assert abs(float(got_loss) - loss.item()) < 1e-9
+    assert torch.allclose(W_in[[1, 3, 4]] - before_in[[1, 3, 4]], -0.5 * context.grad)
+    assert torch.equal(W_in[[0, 2, 5]], before_in[[0, 2, 5]]), "padding and other words untouched"
+    assert torch.allclose(W_out[[0, 2, 4]] - before_out[[0, 2, 4]], -0.5 * u.grad)
 
 
 @pytest.mark.parametrize("sg", [1, 0], ids=["skip-gram", "cbow"])
@@ -144,5 +182,50 @@ def test_bad_parameters_and_inputs_raise_clear_errors():
         Word2Vec(min_count=10_000).fit(sentences)
     with pytest.raises(ValueError, match="no training pairs"):
         Word2Vec(min_count=1).fit([["alone"], ["single"], ["alone"]])
+    with pytest.raises(ValueError, match="workers"):
+        Word2Vec(workers=0).fit(sentences)
+    with pytest.raises(ValueError, match="compile must be"):
+        Word2Vec(compile="yes").fit(sentences)
+    with pytest.raises(ValueError, match="workers > 1 trains on the CPU"):
+        Word2Vec(workers=2, device="cuda").fit(sentences)
+    with pytest.raises(ValueError, match="workers > 1 trains on the CPU"):
+        hogwild(lambda number: number, 1, 2, torch.zeros(1, device="meta"))
     with pytest.raises(ValueError, match="2 words but 1 vectors"):
         keyed_vectors(["a", "b"], np.zeros((1, 3)))
+
+
+def test_hogwild_processes_train_the_shared_weights_and_learn():
+    sentences, topics = topic_corpus()
+    params = dict(vector_size=20, window=3, negative=5, min_count=1, epochs=5, seed=0, sample=0, batch_size=256)
+    model = Word2Vec(workers=2, chunk_tokens=2000, **params).fit(sentences)
+    single = Word2Vec(workers=1, chunk_tokens=2000, **params).fit(sentences)
+    assert topic_separation(model.wv, topics) > 0.5
+    assert len(model.loss_history_) == len(single.loss_history_) > 5, "every chunk of every epoch, in order"
+    assert model.loss_history_[-1] < model.loss_history_[0]
+    assert abs(model.loss_history_[-1] - single.loss_history_[-1]) < 0.1 * single.loss_history_[-1]
+
+
+def test_compiled_steps_equal_plain_ones_and_seeded_compiled_training_repeats():
+    """torch.compile fuses the step; it must take the same step, and a seeded run must repeat exactly."""
+    rng = np.random.default_rng(3)
+    size, dim, vocab = 256, 20, 50
+    batch = [torch.from_numpy(rng.integers(0, vocab, size)), torch.from_numpy(rng.integers(0, vocab, (size, 6))),
+             torch.from_numpy((rng.random((size, 6)) < 0.9).astype(np.float32))]
+    lr = torch.tensor(0.025)
+    weights = [torch.from_numpy(rng.normal(size=(vocab, dim)).astype(np.float32)) for _ in range(2)]
+    plain = [w.clone() for w in weights]
+    loss = torch.compile(skipgram_step, dynamic=False, fullgraph=True)(*weights, *batch, lr)
+    plain_loss = skipgram_step(*plain, *batch, lr)
+    assert torch.allclose(loss, plain_loss, rtol=1e-5)
+    for ours, reference in zip(weights, plain):
+        assert torch.allclose(ours, reference, atol=1e-6)
+    context = [torch.from_numpy(rng.integers(0, vocab, (size, 4))),
+               torch.from_numpy((rng.random((size, 4)) < 0.7).astype(np.float32))]
+    loss = torch.compile(cbow_step, dynamic=False, fullgraph=True)(*weights, *context, *batch[1:], lr)
+    assert torch.allclose(loss, cbow_step(*plain, *context, *batch[1:], lr), rtol=1e-5)
+    for ours, reference in zip(weights, plain):
+        assert torch.allclose(ours, reference, atol=1e-6)
+    sentences, topics = topic_corpus(600)
+    fit = lambda: Word2Vec(vector_size=dim, min_count=1, epochs=2, seed=3, batch_size=size, compile=True).fit(sentences)
+    first, again = fit(), fit()
+    assert first.compiled_ and np.array_equal(first.wv.vectors, again.wv.vectors)

@@ -143,3 +143,56 @@ def window_pairs(sentence_of: np.ndarray, window: int, rng: np.random.Generator,
         return centres, contexts
     order = np.argsort(centres, kind="stable")
     return centres[order], contexts[order]
+
+
+def negative_targets(word: np.ndarray, noise: NoiseSampler, negative: int,
+                     rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Each true ``word`` followed by ``negative`` noise words, and the weight of each (chapter 2).
+
+    Weights are 1, except 0 for a noise word that happens to be the true word itself.
+    """
+    word = np.asarray(word, dtype=np.int64)
+    negatives = noise(rng, (len(word), negative))
+    weights = np.ones((len(word), 1 + negative), dtype=np.float32)
+    weights[:, 1:] = negatives != word[:, None]
+    return np.concatenate([word[:, None], negatives], axis=1), weights
+
+
+def skipgram_examples(kept: np.ndarray, centres: np.ndarray, contexts: np.ndarray, noise: NoiseSampler,
+                      negative: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Skip-gram's examples for a chunk: (input words, targets, weights) (chapter 2).
+
+    ``kept`` holds the chunk's word ids after subsampling, ``centres``/``contexts`` positions in
+    it. Row i is one pair: the centre word is the input, the context word and ``negative`` noise
+    words the targets (see :func:`negative_targets`).
+    """
+    return (kept[centres].astype(np.int64), *negative_targets(kept[contexts], noise, negative, rng))
+
+
+def cbow_examples(kept: np.ndarray, centres: np.ndarray, contexts: np.ndarray, window: int, noise: NoiseSampler,
+                  negative: int, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+    """CBOW's examples for a chunk: (context words, context weights, targets, weights) (chapter 2).
+
+    Pairs must come sorted by centre. Row i is one centre: its context words padded to
+    ``2 * window`` columns (weight 1 for a real context word, 0 for padding), and as targets the
+    centre word and ``negative`` noise words (see :func:`negative_targets`).
+    """
+    first = np.r_[True, centres[1:] != centres[:-1]] if len(centres) else np.zeros(0, bool)
+    row = np.cumsum(first) - 1                          # which centre each pair belongs to
+    column = np.arange(len(centres)) - np.flatnonzero(first)[row]
+    n_rows = int(first.sum())
+    context_words = np.zeros((n_rows, 2 * window), dtype=np.int64)
+    context_weights = np.zeros((n_rows, 2 * window), dtype=np.float32)
+    context_words[row, column] = kept[contexts]
+    context_weights[row, column] = 1.0
+    return (context_words, context_weights, *negative_targets(kept[centres[first]], noise, negative, rng))
+
+
+def pad_rows(arrays: Sequence[np.ndarray], multiple: int) -> list[np.ndarray]:
+    """Zero rows appended to each array so that their length is a multiple of ``multiple`` (chapter 2).
+
+    Padding rows have weight 0, so they change nothing: every batch then has the same shape.
+    """
+    n = len(arrays[0])
+    extra = -n % multiple
+    return [np.concatenate([a, np.zeros((extra, *a.shape[1:]), dtype=a.dtype)]) for a in arrays]
