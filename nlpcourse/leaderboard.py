@@ -150,6 +150,25 @@ def plot_accuracy_vs_time(results, title: str = "IMDB test accuracy against trai
     return fig
 
 
+def framework_pairs(results, first: str = "torch", second: str = "keras"):
+    """Models trained in both frameworks on the same hardware and profile, side by side: accuracy (%),
+    seconds per epoch (validation included) and their ratio ``second / first`` (chapter 5)."""
+    import pandas as pd
+    keys = ["model", "profile", "hardware"]
+    columns = keys + ["accuracy", "seconds_per_epoch", "epochs"]
+    pairs = pd.merge(results.loc[results["framework"] == first, columns],
+                     results.loc[results["framework"] == second, columns], on=keys, suffixes=(f" {first}", f" {second}"))
+    for framework in (first, second):
+        pairs[f"accuracy {framework}"] = (100 * pairs[f"accuracy {framework}"]).round(2)
+        pairs[f"epochs {framework}"] = pairs[f"epochs {framework}"].astype("Int64")
+    pairs[f"{second} / {first} time"] = (pairs[f"seconds_per_epoch {second}"]
+                                         / pairs[f"seconds_per_epoch {first}"]).round(2)
+    names = {f"accuracy {f}": f"{f} accuracy %" for f in (first, second)}
+    names |= {f"seconds_per_epoch {f}": f"{f} s/epoch" for f in (first, second)}
+    names |= {f"epochs {f}": f"{f} epochs" for f in (first, second)}
+    return pairs.rename(columns=names).sort_values(["profile", "hardware", "model"]).reset_index(drop=True)
+
+
 def best_per_chapter(results):
     """The most accurate row of each chapter, per profile: the course's progress in one table (chapter 10)."""
     best = results.sort_values("accuracy", ascending=False).groupby(["profile", "chapter"], as_index=False).head(1)

@@ -69,6 +69,21 @@ def test_the_course_views(tmp_path):
     assert sorted({t.name for t in figure.data if t.showlegend}) == ["chapter 1", "chapter 10", "chapter 4"]
 
 
+def test_framework_pairs_compare_only_like_for_like(tmp_path):
+    cpu, gpu = "CPU (2 cores, x86_64)", "NVIDIA H100 (79.2 GB)"
+    rows = [ROW | {"model": "lstm", "seconds_per_epoch": 600.0, "accuracy": 0.876},
+            ROW | {"model": "lstm", "framework": "keras", "seconds_per_epoch": 150.0, "accuracy": 0.871},
+            ROW | {"model": "gru", "hardware": gpu, "seconds_per_epoch": 9.0},          # Keras's run is on the CPU
+            ROW | {"model": "gru", "framework": "keras", "seconds_per_epoch": 100.0},
+            ROW | {"model": "bigru"}]                                                   # no Keras twin
+    write_rows(rows, tmp_path / "quick-2026-11-26.json")
+    pairs = leaderboard.framework_pairs(load_results(tmp_path))
+    assert pairs["model"].tolist() == ["lstm"] and pairs["hardware"].tolist() == [cpu]
+    assert pairs.loc[0, "torch accuracy %"] == 87.6 and pairs.loc[0, "keras accuracy %"] == 87.1
+    assert pairs.loc[0, "keras / torch time"] == 0.25
+    assert {"torch s/epoch", "keras s/epoch", "torch epochs", "keras epochs"} <= set(pairs.columns)
+
+
 @pytest.mark.parametrize("change, message", [
     ({"accuracy": 1.2}, "accuracy"), ({"framework": "jax"}, "framework"), ({"epochs": "4"}, "epochs is str"),
     ({"best_epoch": 9}, "best_epoch"), ({"date": "yesterday"}, "date"), ({"extra": 1}, "unknown field extra"),
