@@ -155,18 +155,17 @@ def framework_pairs(results, first: str = "torch", second: str = "keras"):
     seconds per epoch (validation included) and their ratio ``second / first`` (chapter 5)."""
     import pandas as pd
     keys = ["model", "profile", "hardware"]
-    columns = keys + ["accuracy", "seconds_per_epoch", "epochs"]
-    pairs = pd.merge(results.loc[results["framework"] == first, columns],
-                     results.loc[results["framework"] == second, columns], on=keys, suffixes=(f" {first}", f" {second}"))
-    for framework in (first, second):
-        pairs[f"accuracy {framework}"] = (100 * pairs[f"accuracy {framework}"]).round(2)
-        pairs[f"epochs {framework}"] = pairs[f"epochs {framework}"].astype("Int64")
-    pairs[f"{second} / {first} time"] = (pairs[f"seconds_per_epoch {second}"]
-                                         / pairs[f"seconds_per_epoch {first}"]).round(2)
-    names = {f"accuracy {f}": f"{f} accuracy %" for f in (first, second)}
-    names |= {f"seconds_per_epoch {f}": f"{f} s/epoch" for f in (first, second)}
-    names |= {f"epochs {f}": f"{f} epochs" for f in (first, second)}
-    return pairs.rename(columns=names).sort_values(["profile", "hardware", "model"]).reset_index(drop=True)
+
+    def runs(framework: str):
+        rows = results[results["framework"] == framework]
+        return pd.DataFrame({**{key: rows[key] for key in keys},
+                             f"{framework} accuracy %": (100 * rows["accuracy"]).round(2),
+                             f"{framework} s/epoch": rows["seconds_per_epoch"],
+                             f"{framework} epochs": rows["epochs"].astype("Int64")})
+
+    pairs = pd.merge(runs(first), runs(second), on=keys)
+    pairs[f"{second} / {first} time"] = (pairs[f"{second} s/epoch"] / pairs[f"{first} s/epoch"]).round(2)
+    return pairs.sort_values(["profile", "hardware", "model"]).reset_index(drop=True)
 
 
 def best_per_chapter(results):
