@@ -7,7 +7,8 @@ page must not show (log lines, unfinished progress bars, numpy reprs: see
 ``nlpcourse.pagecheck``). Kernels inherit this process's environment: the quick profile
 (unless ``NLPCOURSE_PROFILE`` says otherwise), the website's settings (``NLPCOURSE_WEB``),
 strict exercise checks, and ``NLPCOURSE_DATA``/``NLPCOURSE_CACHE`` made absolute against the
-folder pytest started in.
+folder pytest started in. Each cell's seconds go to ``_build/chapter-times-<profile>.json``
+(``python scripts/chapter_times.py`` prints them against the budget).
 """
 from __future__ import annotations
 
@@ -33,7 +34,8 @@ os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
 # step of a recurrent network wait for them to wake (chapter 5 ran 2-3 times slower)
 os.environ.setdefault("GOMP_SPINCOUNT", "10000")
 
-BOOK_PAGES = {ROOT / "book" / "leaderboard.md"}   # pages of the site that execute code, like chapters
+# pages of the site that execute code, like chapters
+BOOK_PAGES = {ROOT / "book" / "leaderboard.md", ROOT / "book" / "status.md"}
 collect_ignore_glob = ["notebooks/*.ipynb", "_build/*", "student/*"]
 
 
@@ -42,6 +44,26 @@ def pytest_configure(config: pytest.Config) -> None:
     if hasattr(opt, "nbval_cell_timeout"):
         opt.nbval_cell_timeout = CELL_TIMEOUT_S
         opt.nbval_current_env = True
+
+
+_timed: dict = {}   # the pages' cell times of this run (nlpcourse.chaptertimes)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    page, _, cell = report.nodeid.partition("::")
+    if report.when == "call" and page.endswith(".md") and not report.skipped:
+        from nlpcourse import chaptertimes
+        if not _timed:
+            from nlpcourse.config import get_config
+            from nlpcourse.notebook import describe_hardware
+            _timed.update(chaptertimes.new_run(get_config().profile, describe_hardware()))
+        chaptertimes.add_cell(_timed, Path(page).stem, cell, report.duration, report.passed)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if _timed:
+        from nlpcourse import chaptertimes
+        chaptertimes.finish(_timed, ROOT / "_build" / f"chapter-times-{_timed['profile']}.json")
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector):

@@ -11,7 +11,7 @@ __all__ = ["RunConfig", "get_config", "PROFILES", "Timer", "set_seed", "get_devi
            "show_source", "count_params", "setup", "__version__"]
 
 
-def setup(seed: int | None = None, profile: str | None = None) -> RunConfig:
-    """Configure a chapter: seed everything, report profile, device and seed (chapter 1)."""
+def setup(seed: int | None = None, profile: str | None = None, chapter: int | None = None) -> RunConfig:
+    """Configure a chapter: seed everything, report profile, device, seed and the chapter's cost (chapter 1)."""
     from nlpcourse.notebook import setup as _setup
-    return _setup(seed=seed, profile=profile)
+    return _setup(seed=seed, profile=profile, chapter=chapter)

@@ -1,7 +1,7 @@
 """Benchmarks: ``python -m nlpcourse.bench NAME`` prints figures and ratios.
 
 - ``imdb``: every IMDB model of the course, trained as its chapter trains it; rows for the
-  leaderboard in ``results/<profile>-<date>.json``;
+  leaderboard in ``nlpcourse/results/<profile>-<date>.json``;
 - ``tfidf``: our TF-IDF against scikit-learn's (chapter 1);
 - ``word2vec``: our word2vec against gensim's, words/s and quality (chapter 2);
 - ``recurrent``: our LSTM against ``nn.LSTM``, PyTorch against Keras, bucketed batches (chapter 5);
@@ -17,7 +17,7 @@
   second (chapter 10).
 
 Timings are ratios against a reference run in the same process. ``--out FILE`` writes a
-specialised benchmark's figures as JSON (e.g. into ``results/benchmarks/``).
+specialised benchmark's figures as JSON (e.g. into ``nlpcourse/results/benchmarks/``).
 """
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 
     python -m nlpcourse.colab            # writes notebooks/NN_topic.ipynb from notebooks/NN_topic.md
     python -m nlpcourse.colab --check    # exits 1, naming every .ipynb that differs from its source
+                                         # and every read from the checkout (nlpcourse.installcheck)
 
 Colab does not understand MyST. Citations become author–year links, a dropdown admonition a
 collapsed ``<details>`` block, other directives and roles their plain-markdown equivalents. A
@@ -19,6 +20,7 @@ from pathlib import Path
 from urllib.parse import quote_plus
 
 from nlpcourse.exercises.student import SOLUTION_TAG, without_solution_markers
+from nlpcourse.installcheck import checkout_reads
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMONITIONS = {"admonition", "attention", "caution", "danger", "error", "hint", "important",
@@ -295,6 +297,11 @@ def chapters(root: Path = ROOT) -> list[Path]:
     return sorted((root / "notebooks").glob("[0-9][0-9]_*.md"))
 
 
+def executed_pages(root: Path = ROOT) -> list[Path]:
+    """The site's prose pages that run code, as the chapters do."""
+    return [page for page in sorted((root / "book").glob("*.md")) if "```{code-cell}" in page.read_text()]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Write the Colab notebooks (.ipynb) of the chapters.")
     parser.add_argument("chapters", nargs="*", type=Path, help="chapter files (default: every chapter)")
@@ -315,7 +322,10 @@ def main(argv: list[str] | None = None) -> int:
     for target in drifted:
         print(f"{target} differs from {target.with_suffix('.md').name}: run python -m nlpcourse.colab",
               file=sys.stderr)
-    return 1 if drifted else 0
+    reads = checkout_reads(chapters(args.root) + executed_pages(args.root), args.root) if args.check else []
+    for problem in reads:
+        print(problem, file=sys.stderr)
+    return 1 if drifted or reads else 0
 
 
 if __name__ == "__main__":

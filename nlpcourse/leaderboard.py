@@ -1,8 +1,11 @@
 """The IMDB leaderboard: the schema of a results row, the committed results, published figures.
 
-``python -m nlpcourse.bench imdb`` writes rows to ``results/<profile>-<date>.json``; the
-leaderboard page (``book/leaderboard.md``) reads them back with :func:`load_results` and shows
-the latest row per model, framework, profile and hardware beside :data:`PUBLISHED`.
+``python -m nlpcourse.bench imdb`` writes rows to ``nlpcourse/results/<profile>-<date>.json``;
+the leaderboard page (``book/leaderboard.md``) reads them back with :func:`load_results` and
+shows the latest row per model, framework, profile and hardware beside :data:`PUBLISHED`.
+The specialised benchmarks' figures live in ``nlpcourse/results/benchmarks/``, read by the
+chapters through :func:`load_benchmark`. Both folders are package data: a wheel carries them,
+so a chapter installed from the repository (as on Colab) reads the same figures as a checkout.
 Rendering trains nothing.
 """
 from __future__ import annotations
@@ -12,7 +15,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-RESULTS_DIR = Path(__file__).resolve().parent.parent / "results"
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+BENCHMARKS_DIR = RESULTS_DIR / "benchmarks"
 SCHEMA_VERSION = 1
 RESULTS_FILE = re.compile(r"^(quick|full)-\d{4}-\d{2}-\d{2}\.json$")
 
@@ -80,9 +84,17 @@ def _check_values(row: dict[str, Any]) -> list[str]:
     return problems
 
 
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(Path(path).read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValueError(f"{path} cannot be read as JSON ({error}): reinstall nlpcourse from the repository, "
+                         "or rerun the benchmark that wrote it") from error
+
+
 def read_results_file(path: Path) -> list[dict[str, Any]]:
     """The rows of one results file, each validated."""
-    data = json.loads(Path(path).read_text())
+    data = _read_json(path)
     if not isinstance(data, dict) or data.get("schema") != SCHEMA_VERSION or not isinstance(data.get("rows"), list):
         raise ValueError(f"{path}: expected {{'schema': {SCHEMA_VERSION}, 'rows': [...]}}")
     for row in data["rows"]:
@@ -115,10 +127,28 @@ def load_results(results_dir: Path = RESULTS_DIR):
     import pandas as pd
     rows = [row for path in results_files(results_dir) for row in read_results_file(path)]
     if not rows:
-        raise FileNotFoundError(f"no results in {results_dir}: run python -m nlpcourse.bench imdb")
+        raise FileNotFoundError(f"no results/<profile>-<date>.json in {results_dir}: this install of nlpcourse "
+                                "lacks its results data; reinstall it from the repository, or run "
+                                "python -m nlpcourse.bench imdb")
     frame = pd.DataFrame(rows).sort_values("date")
     latest = frame.groupby(["model", "framework", "profile", "hardware"], as_index=False).tail(1)
     return latest.sort_values("accuracy", ascending=False).reset_index(drop=True)
+
+
+def load_benchmark(pattern: str, benchmarks_dir: Path = BENCHMARKS_DIR) -> tuple[dict[str, Any], Path]:
+    """The latest committed figures of a specialised benchmark and their file, e.g.
+    ``load_benchmark("word2vec-2*.json")`` (files are named ``NAME-DATE.json``, so the last in
+    name order is the latest). Raises ``FileNotFoundError`` naming the pattern when no file
+    matches and ``ValueError`` naming the file when it is not a JSON object."""
+    files = sorted(Path(benchmarks_dir).glob(pattern))
+    if not files:
+        raise FileNotFoundError(f"no benchmark file matches {pattern!r} in {benchmarks_dir}: this install of "
+                                "nlpcourse lacks its results data; reinstall it from the repository, or run the "
+                                "benchmark (python -m nlpcourse.bench --help) with --out into that folder")
+    report = _read_json(files[-1])
+    if not isinstance(report, dict):
+        raise ValueError(f"{files[-1]}: expected a JSON object of benchmark figures, found {type(report).__name__}")
+    return report, files[-1]
 
 
 def leaderboard_table(results):

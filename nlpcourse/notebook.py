@@ -50,11 +50,13 @@ def use_web_plotly_renderer() -> None:
     pio.renderers.default = "nlpcourse_web"
 
 
-def setup(seed: int | None = None, profile: str | None = None) -> RunConfig:
+def setup(seed: int | None = None, profile: str | None = None, chapter: int | None = None) -> RunConfig:
     """Seed everything and print profile, device and seed; returns the :class:`RunConfig` (chapter 1).
 
-    The full profile on a machine without a CUDA GPU also prints one line saying it will be
-    slow and how to choose the quick profile.
+    ``profile=None`` takes ``NLPCOURSE_PROFILE``, else full on a CUDA GPU and quick elsewhere. The
+    full profile on a machine without a CUDA GPU also prints one line saying it will be slow and
+    how to choose the quick profile. Given ``chapter``, one more line states what the chapter costs
+    in each profile, as last measured.
     """
     cfg = get_config(profile, seed=seed)
     set_seed(cfg.seed)
@@ -67,4 +69,7 @@ def setup(seed: int | None = None, profile: str | None = None) -> RunConfig:
     notice = slow_profile_notice(cfg)
     if notice:
         print(notice)
+    if chapter is not None:
+        from nlpcourse.chaptertimes import chapter_cost
+        print(chapter_cost(chapter))
     return cfg

@@ -169,3 +169,14 @@ def test_relative_links_point_to_github_or_colab(ctx, root):
     assert text == ("See the [set-up](https://github.com/nlpcourse/nlpcourse/blob/main/book/setup.md#data), "
                     "[chapter 1](https://colab.research.google.com/github/nlpcourse/nlpcourse/blob/main/"
                     "notebooks/01_chapter.ipynb), [a site](https://example.org/x.md) and [above](#top).")
+
+
+def test_the_check_also_fails_on_a_chapter_that_reads_the_checkout(root, capsys):
+    assert main(["--root", str(root)]) == 0
+    assert main(["--root", str(root), "--check"]) == 0
+    chapter = root / "notebooks" / "01_chapter.md"
+    chapter.write_text(chapter.read_text().replace("x = 1", 'x = open("notebooks/table.csv").read()'))
+    assert main(["--root", str(root)]) == 0, "the notebook is current again"
+    capsys.readouterr()
+    assert main(["--root", str(root), "--check"]) == 1
+    assert "01_chapter.md:" in capsys.readouterr().err

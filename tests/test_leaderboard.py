@@ -141,3 +141,29 @@ def test_an_unknown_model_is_named(capsys):
     from nlpcourse.bench import main
     with pytest.raises(SystemExit, match="unknown model.*gpt9"):
         main(["imdb", "--models", "gpt9", "--profile", "quick"])
+
+
+def test_load_benchmark_gives_the_latest_file_of_a_pattern(tmp_path):
+    for date, figure in [("2026-01-02", 2), ("2026-01-01", 1)]:
+        (tmp_path / f"speed-{date}.json").write_text(json.dumps({"figure": figure}))
+    report, path = leaderboard.load_benchmark("speed-*.json", tmp_path)
+    assert report == {"figure": 2} and path.name == "speed-2026-01-02.json"
+
+
+def test_a_missing_or_malformed_benchmark_file_names_itself_and_the_fix(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"'speed-\*\.json'.*reinstall it from the repository"):
+        leaderboard.load_benchmark("speed-*.json", tmp_path)
+    (tmp_path / "speed-2026-01-01.json").write_text('{"figure": ')
+    with pytest.raises(ValueError, match=r"speed-2026-01-01\.json cannot be read as JSON.*reinstall"):
+        leaderboard.load_benchmark("speed-*.json", tmp_path)
+    (tmp_path / "speed-2026-01-02.json").write_text("[1, 2]")
+    with pytest.raises(ValueError, match=r"speed-2026-01-02\.json: expected a JSON object"):
+        leaderboard.load_benchmark("speed-*.json", tmp_path)
+
+
+def test_missing_or_malformed_results_name_the_folder_or_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"no results/<profile>-<date>\.json in .*reinstall it"):
+        load_results(tmp_path)
+    (tmp_path / "quick-2026-01-01.json").write_text("not json")
+    with pytest.raises(ValueError, match=r"quick-2026-01-01\.json cannot be read as JSON"):
+        load_results(tmp_path)

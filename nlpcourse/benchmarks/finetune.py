@@ -31,7 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lr", type=float, default=None, help="learning rate (default: the recipe's)")
     parser.add_argument("--probe", action="store_true", help="also train a linear probe of the frozen encoder")
     parser.add_argument("--results-dir", type=Path, default=None,
-                        help="where the leaderboard rows go (default: the checkout's results/)")
+                        help="where the leaderboard rows go (default: nlpcourse/results/)")
     parser.add_argument("--reviews", type=int, default=256, help="--part speed: reviews per timed run")
     parser.add_argument("--repeats", type=int, default=2, help="--part speed: timed runs of each, best kept")
 

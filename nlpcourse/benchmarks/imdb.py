@@ -3,7 +3,7 @@
 ``python -m nlpcourse.bench imdb [--models textcnn,nbsvm] [--profile quick|full]`` trains the
 zoo models (:mod:`nlpcourse.models.zoo`) with their chapter's recipe, and the chapter-1 and
 chapter-2 baselines, on one split and seed, and adds their rows to
-``results/<profile>-<date>.json`` (schema: :mod:`nlpcourse.leaderboard`).
+``nlpcourse/results/<profile>-<date>.json`` (schema: :mod:`nlpcourse.leaderboard`).
 """
 from __future__ import annotations
 
@@ -42,7 +42,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="torch,keras: which to train zoo models with (default: those of each model's chapter)")
     parser.add_argument("--profile", default=None, help="quick or full (default: full on a GPU, else quick)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR, help="where results/<profile>-<date>.json goes")
+    parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR,
+                        help="where <profile>-<date>.json goes (default: nlpcourse/results/)")
 
 
 def run(args: argparse.Namespace) -> dict:
@@ -250,12 +251,14 @@ def _backend_version(backend: str) -> str:
 
 
 def git_commit() -> str:
-    """The checkout's commit, with ``-dirty`` when tracked files have changed; ``unknown`` outside git."""
-    root = Path(__file__).resolve().parents[2]
+    """The checkout's commit, with ``-dirty`` when the package's tracked code has changed (its results
+    data aside); ``unknown`` outside git."""
+    package = Path(__file__).resolve().parents[1]
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=root, capture_output=True, text=True,
-                                timeout=10, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "diff", "--quiet", "HEAD", "--", "nlpcourse"], cwd=root, timeout=10).returncode
+        commit = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=package, capture_output=True,
+                                text=True, timeout=10, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "diff", "--quiet", "HEAD", "--", ".", ":(exclude)results"], cwd=package,
+                               timeout=10).returncode
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     return commit + ("-dirty" if dirty else "")

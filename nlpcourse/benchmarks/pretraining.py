@@ -25,7 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="bert: masked-LM pretraining against scratch; elmo: biLM features against static vectors")
     parser.add_argument("--lm-windows", type=int, default=None,
                         help="train the biLM on the first N token windows only (slow machines)")
-    parser.add_argument("--out", type=Path, default=None, help="the results file (default: results/benchmarks/)")
+    parser.add_argument("--out", type=Path, default=None, help="the results file (default: nlpcourse/results/benchmarks/)")
     parser.add_argument("--save-dir", type=Path, default=None, help="write the trained weights here")
     parser.add_argument("--epochs", type=int, default=None, help="cap the fine-tuning epochs (slow machines)")
     parser.add_argument("--resume", type=Path, default=None,
@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> dict:
     from nlpcourse.benchmarks.imdb import PeakMemory, git_commit, make_row
     from nlpcourse.config import get_config
     from nlpcourse.data.pretraining import prepare_pretraining, unigram_perplexity
-    from nlpcourse.leaderboard import RESULTS_DIR, write_rows
+    from nlpcourse.leaderboard import BENCHMARKS_DIR, RESULTS_DIR, write_rows
     from nlpcourse.notebook import describe_hardware
     from nlpcourse.pretraining import (finetune_classifier, finetune_recipe, mlm_recipe, pretrain_mlm,
                                        small_bert_config, test_scores)
@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> dict:
     date = dt.date.today().isoformat()
     if args.part == "elmo":
         return run_elmo(args, cfg, date)
-    out = args.out or RESULTS_DIR / "benchmarks" / f"pretraining-{cfg.profile}-{date}.json"
+    out = args.out or BENCHMARKS_DIR / f"pretraining-{cfg.profile}-{date}.json"
     args.out = out                                  # the entry point adds the environment at the end
     start = time.perf_counter()
     data = prepare_pretraining(cfg)
@@ -162,12 +162,12 @@ def run_elmo(args: argparse.Namespace, cfg, date: str) -> dict:
 
     from nlpcourse.benchmarks.imdb import PeakMemory, git_commit, make_row
     from nlpcourse.data.pretraining import prepare_pretraining, unigram_perplexity
-    from nlpcourse.leaderboard import RESULTS_DIR, write_rows
+    from nlpcourse.leaderboard import BENCHMARKS_DIR, RESULTS_DIR, write_rows
     from nlpcourse.notebook import describe_hardware
     from nlpcourse.pretraining import (elmo_config, elmo_recipe, elmo_test_scores, lm_recipe, lm_windows_of,
                                        pretrain_bilm, train_elmo_classifier)
     from nlpcourse.utils import count_params
-    out = args.out or RESULTS_DIR / "benchmarks" / f"elmo-{cfg.profile}-{date}.json"
+    out = args.out or BENCHMARKS_DIR / f"elmo-{cfg.profile}-{date}.json"
     args.out = out                                  # the entry point adds the environment at the end
     data = prepare_pretraining(cfg)
     train_windows, held_out = lm_windows_of(data, cfg, args.lm_windows)
