@@ -90,7 +90,8 @@ def test_bad_arguments_are_explained():
         attention(x, x, x, key_padding_mask=torch.zeros(2, 5))
     with pytest.raises(ValueError, match=r"key_padding_mask must have shape \(batch, keys\)"):
         attention(x, x, x, key_padding_mask=torch.zeros(2, 4, dtype=torch.bool))
-    with pytest.raises(ValueError, match="attn_mask has shape"):
+    with pytest.raises(ValueError, match=r"attn_mask must have shape \(Tq, Tk\) = \(5, 5\) or \(batch \* num_heads, "
+                                         r"Tq, Tk\) = \(4, 5, 5\), got \(3, 4\)"):
         attention(x, x, x, attn_mask=torch.zeros(3, 4, dtype=torch.bool))
     with pytest.raises(ValueError, match="position table only max_len=4"):
         LearnedPositionalEmbedding(4, 8)(x)
@@ -141,3 +142,24 @@ def test_causal_linear_attention_parallel_form_equals_its_recurrent_form(shape):
     fq, fk = F.elu(q) + 1, F.elu(k) + 1
     weights = fq @ fk.transpose(-2, -1)
     assert torch.allclose(full, (weights / weights.sum(-1, keepdim=True)) @ v, atol=1e-6)
+
+
+@pytest.mark.parametrize("shape", [(1, 5, 5), (2, 5, 5), (1, 1, 5), (2, 2, 5, 5), (5,)])
+def test_an_attn_mask_of_another_shape_is_refused_by_name(shape):
+    attention, x = MultiHeadAttention(8, 2), torch.randn(2, 5, 8)
+    with pytest.raises(ValueError, match=r"attn_mask must have shape \(Tq, Tk\)"):
+        attention(x, x, x, attn_mask=torch.zeros(shape, dtype=torch.bool))
+
+
+@pytest.mark.parametrize("need_weights", [True, False])
+def test_a_mask_per_batch_row_and_head_equals_pytorchs(need_weights):
+    torch.manual_seed(0)
+    ours, theirs = MultiHeadAttention(8, 2).double(), nn.MultiheadAttention(8, 2, batch_first=True).double()
+    theirs.load_state_dict(ours.state_dict())
+    x = torch.randn(3, 5, 8, dtype=torch.float64)
+    blocked = torch.rand(3 * 2, 5, 5) < 0.3
+    blocked[..., 0] = False                                   # every query keeps one key (PyTorch gives NaN else)
+    out, weights = ours(x, x, x, attn_mask=blocked, need_weights=need_weights, average_attn_weights=False)
+    ref, ref_weights = theirs(x, x, x, attn_mask=blocked, need_weights=need_weights, average_attn_weights=False)
+    assert torch.allclose(out, ref, atol=1e-12)
+    assert (weights is None) == (not need_weights) and (weights is None or torch.allclose(weights, ref_weights))

@@ -84,6 +84,9 @@ class MultiHeadAttention(nn.Module):
     ``num_heads`` heads attends in its own ``E / num_heads`` dimensions, and ``out_proj`` mixes the
     heads' outputs. ``forward(query, key, value, key_padding_mask, attn_mask, need_weights,
     average_attn_weights, is_causal)`` returns ``(output, weights or None)`` as PyTorch's does.
+    Both masks are boolean, True where attention is *not* allowed: ``key_padding_mask`` of shape
+    ``(batch, Tk)``; ``attn_mask`` of shape ``(Tq, Tk)`` (every batch and head) or
+    ``(batch * num_heads, Tq, Tk)`` (one per batch row and head, as PyTorch's).
 
     With ``need_weights=False`` it hands the attention itself to ``F.scaled_dot_product_attention``,
     as ``nn.MultiheadAttention`` does: the same numbers (:func:`scaled_dot_product_attention` is
@@ -116,6 +119,15 @@ class MultiHeadAttention(nn.Module):
                              f"got {tuple(key_padding_mask.shape)}")
         return ~key_padding_mask
 
+    def _blocked(self, attn_mask: Tensor, batch: int, tq: int, tk: int) -> Tensor:
+        """``attn_mask`` checked against the two shapes it takes, the per-head one split into heads."""
+        check_mask(attn_mask, "attn_mask")
+        shapes = [(tq, tk), (batch * self.num_heads, tq, tk)]
+        if tuple(attn_mask.shape) not in shapes:
+            raise ValueError(f"attn_mask must have shape (Tq, Tk) = {shapes[0]} or (batch * num_heads, Tq, Tk) = "
+                             f"{shapes[1]}, got {tuple(attn_mask.shape)}")
+        return attn_mask if attn_mask.dim() == 2 else attn_mask.view(batch, self.num_heads, tq, tk)
+
     def _heads(self, x: Tensor) -> Tensor:
         batch, steps, _ = x.shape
         return x.view(batch, steps, self.num_heads, self.head_dim).transpose(1, 2)   # (B, heads, T, d)
@@ -130,8 +142,7 @@ class MultiHeadAttention(nn.Module):
         q, k, v = (self._heads(F.linear(x, w, b)) for x, w, b in ((query, w_q, b_q), (key, w_k, b_k), (value, w_v, b_v)))
         allowed = None if real_keys is None else real_keys[:, None, None, :]           # (B, 1, 1, Tk)
         if attn_mask is not None:
-            check_mask(attn_mask, "attn_mask", (tq, tk) if attn_mask.dim() == 2 else (batch * self.num_heads, tq, tk))
-            blocked = attn_mask if attn_mask.dim() == 2 else attn_mask.view(batch, self.num_heads, tq, tk)
+            blocked = self._blocked(attn_mask, batch, tq, tk)                          # (Tq, Tk) or (B, h, Tq, Tk)
             allowed = ~blocked if allowed is None else allowed & ~blocked
         if need_weights or not _every_row_attends(allowed, is_causal, tq, tk):
             out, weights = scaled_dot_product_attention(q, k, v, allowed, causal=is_causal, dropout=self.dropout,
