@@ -73,6 +73,25 @@ def test_truncate_rejects_unknown_scheme():
         truncate([1, 2, 3], 2, "middle")
 
 
+@pytest.mark.parametrize("head_share", [1.5, -0.5, float("nan"), "half", True])
+def test_truncate_refuses_a_head_share_outside_zero_to_one(head_share):
+    with pytest.raises(ValueError, match="head_share must be a share between 0 and 1"):
+        truncate(list(range(10)), 4, "head+tail", head_share=head_share)
+
+
+@pytest.mark.parametrize("budget", [-1, 2.5, None])
+def test_truncate_refuses_a_budget_that_is_not_a_count(budget):
+    with pytest.raises(ValueError, match="budget must be a whole number >= 0"):
+        truncate(list(range(10)), budget, "head")
+
+
+def test_encode_reviews_never_returns_more_than_max_length(bert_tok):
+    texts = ["a long review " * 40]
+    with pytest.raises(ValueError, match="head_share"):
+        encode_reviews(bert_tok, texts, 16, "head+tail", head_share=1.5)
+    assert all(len(ids) <= 16 for ids in encode_reviews(bert_tok, texts, 16, "head+tail", head_share=0.0))
+
+
 # --- encoding with the model's tokenizer ------------------------------------------------------------------------
 def test_special_tokens_of_each_kind(minilm, roberta_tok):
     assert special_tokens_around(minilm[1]) == ([101], [102])                 # [CLS] ... [SEP]

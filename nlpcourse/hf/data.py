@@ -12,6 +12,7 @@ Sun et al. 2019's 128 + 382 of 510), then adds the model's special tokens
 """
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 from typing import Any
 
@@ -42,6 +43,10 @@ def truncate(ids: Sequence[int], budget: int, truncation: str = "head+tail", hea
     """
     if truncation not in TRUNCATIONS:
         raise ValueError(f"truncation must be one of {', '.join(TRUNCATIONS)}, got {truncation!r}")
+    check_int("budget", budget, minimum=0, hint="the number of tokens to keep")
+    if isinstance(head_share, bool) or not isinstance(head_share, numbers.Real) or not 0 <= head_share <= 1:
+        raise ValueError(f"head_share must be a share between 0 and 1 (of the budget kept from the start), "
+                         f"got {head_share!r}")
     ids = list(ids)
     if len(ids) <= budget:
         return ids
