@@ -235,3 +235,57 @@ def test_the_recurrent_benchmark_times_scratch_against_the_library(capsys):
     report = scratch_vs_library(get_config("quick"), repeats=1)
     assert set(report["seconds"]) == {"nn.LSTM", "scratch"} and report["ratio"] > 0
     assert "ratio" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("mode, state, got", [
+    ("lstm", torch.zeros(1, 3, 4), r"a tensor of shape \(1, 3, 4\)"),
+    ("lstm", torch.zeros(2, 3, 4), r"a tensor of shape \(2, 3, 4\)"),       # unpacks into two, silently, without a check
+    ("lstm", (torch.zeros(1, 3, 4),), "a tuple of 1"),
+    ("lstm", [torch.zeros(1, 3, 4)] * 2, "list"),
+    ("gru", (torch.zeros(1, 3, 4), torch.zeros(1, 3, 4)), "a tuple of 2"),
+    ("rnn_tanh", "zeros", "str"),
+])
+def test_a_state_of_the_wrong_kind_is_named_with_the_shape_expected(mode, state, got):
+    layer = Recurrent(mode, 5, 4)
+    kind = "a tuple \\(h_0, c_0\\) of two tensors" if mode == "lstm" else "one tensor h_0"
+    layer_name = {"lstm": "an LSTM", "gru": "a GRU", "rnn_tanh": "an RNN"}[mode]
+    with pytest.raises(ValueError, match=rf"state of {layer_name} must be {kind}, each of shape \(1, 3, 4\) "
+                                         rf"\(layers \* directions, batch, hidden_size\), got {got}"):
+        layer(torch.randn(3, 6, 5), state)
+
+
+def test_a_state_of_the_wrong_shape_is_named():
+    with pytest.raises(ValueError, match=r"state c_0 must have shape \(2, 3, 4\)"):
+        Recurrent("lstm", 5, 4, bidirectional=True)(torch.randn(3, 6, 5), (torch.zeros(2, 3, 4), torch.zeros(2, 3, 3)))
+
+
+def copy_cnn_lstm_to_keras(model: RNNClassifier, keras_model) -> None:
+    """The PyTorch CNN-LSTM's weights into the Keras one (Conv1D kernels are (k, in, out))."""
+    rnn = model.rnn
+    keras_model.get_layer("embedding").set_weights([model.embedding.weight.detach().numpy()])
+    keras_model.get_layer("conv").set_weights([model.conv.weight.detach().permute(2, 1, 0).numpy(),
+                                               model.conv.bias.detach().numpy()])
+    keras_model.get_layer("lstm0").set_weights(keras_lstm_weights(rnn.weight_ih_l0, rnn.weight_hh_l0,
+                                                                  rnn.bias_ih_l0, rnn.bias_hh_l0))
+    keras_model.get_layer("logits").set_weights([model.classifier.weight.detach().T.numpy(),
+                                                 model.classifier.bias.detach().numpy()])
+
+
+def test_the_keras_cnn_lstm_equals_pytorchs_at_every_padded_width():
+    keras = pytest.importorskip("keras")  # noqa: F841
+    from nlpcourse.keras.rnn import get_rnn
+    torch.manual_seed(5)
+    config = RNNConfig(vocab_size=40, embed_dim=8, hidden_size=6, conv_filters=6, conv_width=5, pool_size=4)
+    model = RNNClassifier(config).eval()
+    keras_model = get_rnn(config)
+    copy_cnn_lstm_to_keras(model, keras_model)
+    rng = np.random.default_rng(1)
+    reviews = [rng.integers(1, 40, size=n) for n in (2, 9, 14, 31, 44)]
+    for width in range(44, 52):                         # every remainder of (width - 5 + 1) by the pool size
+        X = np.zeros((len(reviews), width), dtype=np.int64)
+        for row, review in enumerate(reviews):
+            X[row, :len(review)] = review
+        with torch.no_grad():
+            expected = model(torch.as_tensor(X)).numpy()
+        got = keras_model.predict(X, verbose=0)
+        assert np.allclose(got, expected, atol=1e-5), f"padded to {width}"

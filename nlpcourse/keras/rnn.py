@@ -58,7 +58,11 @@ def recurrent_encoder(config: RNNConfig, token_ids, embeddings: np.ndarray | Non
     mask = None
     if config.conv_filters:
         x = layers.Conv1D(config.conv_filters, config.conv_width, activation="relu", name="conv")(x)   # (B, T-k+1, F)
-        x = layers.MaxPooling1D(config.pool_size, padding="same", name="max_pool")(x)                # (B, T', F)
+        # windows start at the first step, as PyTorch's ceil_mode pooling: padding="same" would centre them,
+        # shifting every window by a step whenever the padded width leaves a remainder. Zeros after a ReLU
+        # never win a max, so the last, partial window pools its real steps only.
+        x = layers.ZeroPadding1D((0, config.pool_size - 1), name="pool_padding")(x)
+        x = layers.MaxPooling1D(config.pool_size, padding="valid", name="max_pool")(x)               # (B, T', F)
         mask = PooledMask(config.pad_index, config.conv_width, config.pool_size, name="pooled_mask")(token_ids, x)
     cell = layers.LSTM if config.cell == "lstm" else layers.GRU
     for layer in range(config.num_layers):

@@ -161,7 +161,17 @@ class Recurrent(nn.Module):
         zeros = x.new_zeros(shape)
         if state is None:
             return zeros, zeros
-        h0, c0 = state if self.mode == "lstm" else (state, zeros)
+        lstm = self.mode == "lstm"
+        expected = "a tuple (h_0, c_0) of two tensors" if lstm else "one tensor h_0"
+        well_formed = (isinstance(state, tuple) and len(state) == 2 and all(isinstance(t, Tensor) for t in state)
+                       if lstm else isinstance(state, Tensor))
+        if not well_formed:
+            got = (f"a tuple of {len(state)}" if isinstance(state, tuple) else
+                   f"a tensor of shape {tuple(state.shape)}" if isinstance(state, Tensor) else type(state).__name__)
+            layer = {"lstm": "an LSTM", "gru": "a GRU"}.get(self.mode, "an RNN")
+            raise ValueError(f"state of {layer} must be {expected}, each of "
+                             f"shape {shape} (layers * directions, batch, hidden_size), got {got}")
+        h0, c0 = state if lstm else (state, zeros)
         for name, value in (("state h_0", h0), ("state c_0", c0)):
             if tuple(value.shape) != shape:
                 raise ValueError(f"{name} must have shape {shape} (layers * directions, batch, hidden_size), "
