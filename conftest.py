@@ -79,12 +79,29 @@ except ImportError:  # nbval missing: the notebooks cannot be collected
 
 if IPyNbFile is not None:
     class CleanOutputCell(IPyNbCell):
-        """A notebook cell that must run without error and show a reader nothing noisy."""
+        """A notebook cell that must run without error and show a reader nothing noisy.
+
+        The outputs are checked as the page shows them: every stream message as it came, before nbval
+        folds carriage returns away (a page keeps a progress bar's every state, ``0%|`` included).
+        """
 
         def runtest(self):
+            import copy
+
+            import nbval.plugin as plugin
+
             from nlpcourse.pagecheck import noise_in_outputs
-            super().runtest()
-            noise = noise_in_outputs(getattr(self, "test_outputs", []))
+            shown, fold = [], plugin.coalesce_streams
+
+            def keep_as_shown(outputs):
+                shown.extend(copy.deepcopy(outputs))
+                return fold(outputs)
+            plugin.coalesce_streams = keep_as_shown
+            try:
+                super().runtest()
+            finally:
+                plugin.coalesce_streams = fold
+            noise = noise_in_outputs(shown)
             if noise:
                 self.raise_cell_error("The cell's output would reach the page with:\n" + "\n".join(noise))
 
@@ -94,6 +111,17 @@ if IPyNbFile is not None:
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             self.compare_outputs = False
+
+        def setup(self):
+            # ipykernel forwards what libraries write straight to the process's stdout and stderr (TensorFlow's
+            # C++ logs) into the cell's output, as on a page, except when PYTEST_CURRENT_TEST is set: hide it
+            # from the kernel, which then shows a cell what the website build shows
+            hidden = os.environ.pop("PYTEST_CURRENT_TEST", None)
+            try:
+                super().setup()
+            finally:
+                if hidden is not None:
+                    os.environ["PYTEST_CURRENT_TEST"] = hidden
 
         def collect(self):
             import itertools

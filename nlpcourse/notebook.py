@@ -50,6 +50,14 @@ def use_web_plotly_renderer() -> None:
     pio.renderers.default = "nlpcourse_web"
 
 
+def hide_library_progress_bars() -> None:
+    """No progress bars of Hugging Face's libraries (e.g. transformers' "Loading weights") on a page."""
+    os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"          # read when transformers is imported
+    if "transformers" in sys.modules:
+        from transformers.utils import logging
+        logging.disable_progress_bar()
+
+
 def setup(seed: int | None = None, profile: str | None = None, chapter: int | None = None) -> RunConfig:
     """Seed everything and print profile, device and seed; returns the :class:`RunConfig` (chapter 1).
 
@@ -58,12 +66,14 @@ def setup(seed: int | None = None, profile: str | None = None, chapter: int | No
     how to choose the quick profile. Given ``chapter``, one more line states what the chapter costs
     in each profile, as last measured.
     """
+    import nlpcourse.keras  # noqa: F401  TensorFlow's settings (no C++ log lines), before any cell imports keras
     cfg = get_config(profile, seed=seed)
     set_seed(cfg.seed)
     # tqdm.auto (imported by transformers) falls back to text bars without ipywidgets, with a warning
     warnings.filterwarnings("ignore", message="IProgress not found")
     if os.environ.get(WEB_ENV) == "1":
         use_web_plotly_renderer()
+        hide_library_progress_bars()
     where = "Colab" if in_colab() else platform.system()
     print(f"nlpcourse profile={cfg.profile} seed={cfg.seed} device={describe_hardware()} on {where}")
     notice = slow_profile_notice(cfg)

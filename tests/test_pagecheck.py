@@ -40,3 +40,46 @@ def test_cell_outputs_and_built_pages_are_scanned(tmp_path):
     (tmp_path / "clean.html").write_text('<div class="cell_output"><pre>1.5</pre></div>')
     report = noise_in_html(tmp_path)
     assert list(report) == ["notebooks/01.html"] and len(report["notebooks/01.html"]) == 1
+
+
+NOISY_CHAPTER = '''---
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+---
+
+```{code-cell} ipython3
+import os
+os.write(2, b"WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\\\\n")
+```
+
+```{code-cell} ipython3
+import sys
+for step in range(3):
+    sys.stderr.write(f"\\\\rLoading weights: {50 * step}%| | {step}/2")
+sys.stderr.write("\\\\n")
+```
+
+```{code-cell} ipython3
+print("clean")
+```
+'''
+
+
+def test_the_suite_sees_a_cells_output_as_the_page_shows_it(tmp_path):
+    """Output written to the process's stderr (C++ logs) and a progress bar's earlier states reach a page:
+    the notebook run under pytest fails on them as the website build does."""
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[1]
+    shutil.copy(root / "conftest.py", tmp_path / "conftest.py")
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "notebooks" / "01_noisy.md").write_text(NOISY_CHAPTER)
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "notebooks/01_noisy.md"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=240)
+    assert "2 failed, 1 passed" in run.stdout, run.stdout[-3000:]
+    assert "a log line of TensorFlow/absl: 'WARNING: All log messages before absl::InitializeLog()" in run.stdout
+    assert "a progress bar that is not finished: " in run.stdout and "Loading weights: 0%| | 0/2" in run.stdout

@@ -31,18 +31,15 @@ class CheckpointUnavailable(RuntimeError):
 def quiet_transformers():
     """Silence transformers' load reports and warnings (the missing classifier head is expected)."""
     from transformers.utils import logging
-    level = logging.get_verbosity()
+    level, bars = logging.get_verbosity(), logging.is_progress_bar_enabled()
     logging.set_verbosity_error()
-    disable = getattr(logging, "disable_progress_bar", None)
-    if disable is not None:
-        disable()
+    logging.disable_progress_bar()
     try:
         yield
     finally:
         logging.set_verbosity(level)
-        enable = getattr(logging, "enable_progress_bar", None)
-        if enable is not None:
-            enable()
+        if bars:     # as they were: a page that hid them keeps them hidden
+            logging.enable_progress_bar()
 
 
 def hub_reachable(timeout: float = 3.0) -> bool:
