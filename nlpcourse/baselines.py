@@ -40,6 +40,11 @@ def nbsvm(train_texts: Sequence[str], y_train, test_texts: Sequence[str], y_test
 VECTORS_C = 10.0   # logistic regression's inverse regularisation on word-vector features (chapter 2)
 
 
+def n_unlabelled(cfg: RunConfig) -> int:
+    """How many unlabelled reviews join the training reviews to train word vectors on IMDB (chapter 2)."""
+    return cfg.choose(quick=1_000, full=50_000)
+
+
 def n_centroids(cfg: RunConfig) -> int:
     """How many k-means clusters the bag of centroids uses in a profile (chapter 2)."""
     return cfg.choose(quick=200, full=1000)
@@ -74,3 +79,14 @@ def glove_centroids_logreg(train_texts: Sequence[str], y_train, test_texts: Sequ
     from nlpcourse.embeddings.centroids import BagOfCentroids
     centroids = BagOfCentroids(load_glove(50), n_clusters=n_clusters, max_words=20_000, random_state=seed)
     return _vector_features_logreg(centroids, train_texts, y_train, test_texts, y_test, C)
+
+
+def fasttext_mean_logreg(train_texts: Sequence[str], y_train, test_texts: Sequence[str], y_test, cfg: RunConfig,
+                         unlabelled_texts: Sequence[str] = (), C: float = VECTORS_C) -> dict[str, float]:
+    """FastText trained on the training and unlabelled reviews (``fasttext_params(cfg)``); each review as the
+    mean of its words' vectors, unknown words composed from their n-grams; + logistic regression (chapter 2)."""
+    from nlpcourse.embeddings.averaging import MeanEmbeddingVectorizer
+    from nlpcourse.embeddings.fasttext import train_fasttext
+    model = train_fasttext([tokenize(clean_text(t)) for t in [*train_texts, *unlabelled_texts]], cfg)
+    return _vector_features_logreg(MeanEmbeddingVectorizer(model.wv, subwords=True), train_texts, y_train,
+                                   test_texts, y_test, C)

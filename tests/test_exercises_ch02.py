@@ -51,3 +51,31 @@ def test_analogy(capsys):
         query = unit[b] - unit[a] + unit[c]
         return max(unit, key=lambda w: unit[w] @ query)
     assert not check("ch02.ex4", keeps_question_words)
+
+
+def fasttext_ngrams(word, min_n, max_n):
+    marked = f"<{word}>"
+    return [marked[i:i + n] for i in range(len(marked)) for n in range(min_n, max_n + 1)
+            if i + n <= len(marked) and not (n == 1 and i in (0, len(marked) - 1))]
+
+
+def test_char_ngrams_accepts_the_papers_definition():
+    assert "ch02.ex8" in available()
+    assert check("ch02.ex8", fasttext_ngrams)
+
+
+@pytest.mark.parametrize("wrong, hint", [
+    (lambda w, lo, hi: [w[i:i + n] for i in range(len(w)) for n in range(lo, hi + 1) if i + n <= len(w)],
+     "wrap the word in '<' and '>'"),
+    (lambda w, lo, hi: [f"<{w}>"[i:i + n] for n in range(lo, hi + 1) for i in range(len(w) + 3 - n)],
+     "by start position, then by length"),
+    (lambda w, lo, hi: [f"<{w}>"[i:i + n] for i in range(len(w) + 2) for n in range(lo, hi) if i + n <= len(w) + 2],
+     "every length from min_n to max_n"),
+    (lambda w, lo, hi: [f"<{w}>"[i:i + n] for i in range(len(w) + 2) for n in range(lo, hi + 1)],
+     "none longer than the marked word"),
+    (lambda w, lo, hi: [f"<{w}>"[i:i + n] for i in range(len(w) + 2) for n in range(lo, hi + 1) if i + n <= len(w) + 2],
+     "a marker alone"),
+])
+def test_char_ngrams_rejects_typical_mistakes_with_their_hint(wrong, hint, capsys):
+    assert not check("ch02.ex8", wrong)
+    assert hint in capsys.readouterr().out

@@ -33,7 +33,7 @@ def test_the_committed_leaderboard_has_the_chapter_models_and_baselines():
 
 
 # every IMDB model of the course: the baselines, the zoo, and the pretrained models of chapters 9 and 10
-COURSE_MODELS = {"tfidf_logreg", "nbsvm", "glove_mean_logreg", "glove_centroids_logreg",
+COURSE_MODELS = {"tfidf_logreg", "nbsvm", "glove_mean_logreg", "glove_centroids_logreg", "fasttext_mean_logreg",
                  "bert-mini-pretrained", "bert-mini-scratch", "elmo-features", "elmo-static",
                  "minilm-finetuned", "minilm-probe"}
 

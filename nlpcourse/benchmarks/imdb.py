@@ -27,6 +27,8 @@ BASELINES: dict[str, tuple[int, str]] = {
     "nbsvm": (1, "NB-SVM, binary uni+bigrams"),
     "glove_mean_logreg": (2, "averaged GloVe 50d vectors + logistic regression"),
     "glove_centroids_logreg": (2, "bag of k-means centroids of GloVe 50d + logistic regression"),
+    "fasttext_mean_logreg": (2, "averaged FastText vectors trained on IMDB (subwords for unknown words) "
+                                "+ logistic regression"),
 }
 
 
@@ -149,19 +151,24 @@ def _train_keras(model, data, recipe, loss: str) -> tuple[dict, int, int]:
 def run_baseline(name: str, cfg, commit: str) -> dict[str, Any]:
     """A chapter-1 or chapter-2 baseline on the profile's train and test splits (no validation needed)."""
     from nlpcourse import baselines
-    from nlpcourse.data import load_imdb_splits
+    from nlpcourse.data import load_imdb, load_imdb_splits
+    from nlpcourse.embeddings.fasttext import fasttext_params
     train, test = load_imdb_splits(cfg)
     functions: dict[str, Callable] = {
         "tfidf_logreg": baselines.tfidf_logreg, "nbsvm": baselines.nbsvm, "glove_mean_logreg": baselines.glove_mean_logreg,
         "glove_centroids_logreg": lambda *a: baselines.glove_centroids_logreg(*a, n_clusters=baselines.n_centroids(cfg),
-                                                                              seed=cfg.seed)}
+                                                                              seed=cfg.seed),
+        "fasttext_mean_logreg": lambda *a: baselines.fasttext_mean_logreg(
+            *a, cfg=cfg, unlabelled_texts=load_imdb("unsup", n=baselines.n_unlabelled(cfg), seed=cfg.seed).texts)}
     with PeakMemory("sklearn") as memory:
         start = time.perf_counter()
         scores = functions[name](train.texts, train.labels, test.texts, test.labels)
         seconds = time.perf_counter() - start
     chapter, description = BASELINES[name]
     settings = {"features": scores["features"]} | (
-        {"n_clusters": baselines.n_centroids(cfg)} if name == "glove_centroids_logreg" else {})
+        {"n_clusters": baselines.n_centroids(cfg)} if name == "glove_centroids_logreg" else {}) | (
+        {"fasttext": fasttext_params(cfg), "unlabelled": baselines.n_unlabelled(cfg)}
+        if name == "fasttext_mean_logreg" else {})
     sizes = {"n_train": len(train), "n_val": 0, "n_test": len(test)}
     return make_row(name, "sklearn", chapter, description, cfg, sizes, scores, scores["features"] + 1, seconds,
                     None, None, memory, settings, commit)

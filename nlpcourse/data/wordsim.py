@@ -125,3 +125,29 @@ def evaluate_vectors(kv, restrict_vocab: int = 30_000) -> dict[str, float]:
     simlex, _ = similarity_spearman(kv, "simlex999")
     return {"vocabulary": len(kv.index_to_key), "analogy": analogies["accuracy"],
             "analogy coverage": analogies["coverage"], "wordsim353": wordsim, "simlex999": simlex}
+
+
+def read_word_pairs(name: str = "wordsim353") -> list[tuple[str, str, float]]:
+    """``(word, word, human score)`` of a similarity set, lower-cased (``wordsim353`` or ``simlex999``)."""
+    pairs = []
+    for line in eval_set_path(name).read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            a, b, score = line.split("\t")[:3]
+            pairs.append((a.lower(), b.lower(), float(score)))
+    return pairs
+
+
+def rare_word_spearman(vector_of, known, names: tuple[str, ...] = ("wordsim353", "simlex999")) -> tuple[float, int]:
+    """Spearman correlation with human scores over the pairs of the similarity sets in which a word is
+    *not* ``known`` (e.g. missing from a word2vec vocabulary), each word's vector from ``vector_of(word)``
+    (e.g. FastText's, composed from n-grams), and how many pairs that is (chapter 2)."""
+    from scipy.stats import spearmanr
+    pairs = [(a, b, s) for name in names for a, b, s in read_word_pairs(name) if a not in known or b not in known]
+    if len(pairs) < 2:
+        raise ValueError(f"only {len(pairs)} pair(s) have a word outside known: no correlation to measure")
+    cosines = []
+    for a, b, _ in pairs:
+        u, v = vector_of(a), vector_of(b)
+        norm = float(np.linalg.norm(u) * np.linalg.norm(v))
+        cosines.append(float(u @ v) / norm if norm else 0.0)
+    return float(spearmanr(cosines, [s for _, _, s in pairs])[0]), len(pairs)

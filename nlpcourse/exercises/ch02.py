@@ -65,3 +65,34 @@ def _analogy(analogy):
         got = analogy({w: v.copy() for w, v in vectors.items()}, a, b, c)
         yield compare_values(f"{a} : {b} :: {c} : ?", got, expected,
                              hint="normalise every vector, exclude the three question words")
+
+
+@exercise("ch02.ex8", "character n-grams with boundary markers")
+def _char_ngrams(char_ngrams):
+    """``char_ngrams(word, min_n, max_n)`` -> the n-grams of ``"<" + word + ">"`` of min_n..max_n characters,
+    by start position, then length; a lone marker is not an n-gram (FastText, Bojanowski et al. 2017)."""
+    from nlpcourse.embeddings.fasttext import char_ngrams as reference
+    cases = [("where", 3, 3), ("where", 3, 4), ("film", 3, 6), ("a", 1, 3), ("naïve", 2, 3), ("ok", 4, 6),
+             ("unwatchable", 5, 5)]
+    hints = {"markers": "wrap the word in '<' and '>' before cutting it: '<wh' is a prefix, 'wh' is not",
+             "order": "list the n-grams by start position, then by length, as fastText does",
+             "lengths": "keep every length from min_n to max_n, both included, and none longer than the marked word",
+             "lone": "a marker alone ('<' or '>') is not an n-gram"}
+    for word, min_n, max_n in cases:
+        expected = reference(word, min_n, max_n)
+        got = char_ngrams(word, min_n, max_n)
+        got = list(got) if isinstance(got, (list, tuple)) else got
+        if got == expected:
+            yield Case(f"{word!r}, n = {min_n}..{max_n}", True, "")
+            continue
+        if isinstance(got, list) and sorted(got) == sorted(expected):
+            hint = hints["order"]
+        elif isinstance(got, list) and any(not min_n <= len(str(g)) <= max_n for g in got):
+            hint = hints["lengths"]
+        elif isinstance(got, list) and any(g in ("<", ">") for g in got):
+            hint = hints["lone"]
+        elif isinstance(got, list) and not any(str(g).startswith("<") or str(g).endswith(">") for g in got):
+            hint = hints["markers"]
+        else:
+            hint = hints["lengths"]
+        yield Case(f"{word!r}, n = {min_n}..{max_n}", False, f"expected {expected}, got {got}: {hint}")
