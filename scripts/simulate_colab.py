@@ -124,7 +124,7 @@ def installed(venv: Path) -> dict[str, str]:
     """Name → version of every package in the environment."""
     out = subprocess.run([venv_python(venv), "-m", "pip", "list", "--format", "json"],
                          capture_output=True, text=True, check=True).stdout
-    return {p["name"].lower().replace("_", "-"): p["version"] for p in json.loads(out)}
+    return {canonical(p["name"]): p["version"] for p in json.loads(out)}
 
 
 def fake_colab(folder: Path) -> Path:
