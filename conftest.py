@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from nlpcourse.data.download import absolute_data_env
+from nlpcourse.notebook import OPENMP_SETTINGS
 
 ROOT = Path(__file__).parent
 CELL_TIMEOUT_S = 300
@@ -29,10 +30,8 @@ absolute_data_env(os.environ)
 # notebook kernels import the package of this checkout, whatever copy pip installed
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
 os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
-# idle OpenMP threads spin only briefly before they sleep: long spinning threads of torch and
-# numpy starve each other on a 2-core machine, while threads that sleep at once make every small
-# step of a recurrent network wait for them to wake (chapter 5 ran 2-3 times slower)
-os.environ.setdefault("GOMP_SPINCOUNT", "10000")
+for _name, _value in OPENMP_SETTINGS.items():   # the chapters' thread settings, for the tests' own torch too
+    os.environ.setdefault(_name, _value)
 
 # pages of the site that execute code, like chapters
 BOOK_PAGES = {ROOT / "book" / "leaderboard.md", ROOT / "book" / "status.md"}

@@ -10,6 +10,12 @@ from nlpcourse.config import RunConfig, get_config, slow_profile_notice
 from nlpcourse.utils import set_seed
 
 
+# Idle OpenMP threads spin briefly before they sleep: long-spinning threads of torch and numpy starve
+# each other on a 2-core machine, while threads that sleep at once make every small step of a recurrent
+# network wait for them to wake (chapter 5 ran 2-3 times slower). libgomp reads it when torch loads it.
+OPENMP_SETTINGS = {"GOMP_SPINCOUNT": "10000"}
+
+
 def in_colab() -> bool:
     return "google.colab" in sys.modules
 
@@ -67,6 +73,8 @@ def setup(seed: int | None = None, profile: str | None = None, chapter: int | No
     in each profile, as last measured.
     """
     import nlpcourse.keras  # noqa: F401  TensorFlow's settings (no C++ log lines), before any cell imports keras
+    for name, value in OPENMP_SETTINGS.items():       # before torch is first imported (describe_hardware)
+        os.environ.setdefault(name, value)
     cfg = get_config(profile, seed=seed)
     set_seed(cfg.seed)
     # tqdm.auto (imported by transformers) falls back to text bars without ipywidgets, with a warning
