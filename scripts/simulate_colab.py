@@ -182,31 +182,39 @@ def run_one(notebook: Path, workdir: Path, repo_url: str, clone_url: str, timeou
     return 0
 
 
-def clone(folder: Path) -> str:
-    """A clone of this repository as committed; the ``git+file://`` URL a first cell installs from."""
-    run(["git", "clone", "-q", ROOT, folder / "repository"])
+def clone(folder: Path) -> Path:
+    """A clone of this repository as committed: Colab's ``git+`` install, the notebooks and this script
+    all come from it, so edits made while the rehearsal runs do not reach it."""
+    repository = folder / "repository"
+    run(["git", "clone", "-q", ROOT, repository])
     dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
                            capture_output=True, text=True).stdout.strip()
     if dirty:
         print("note: uncommitted changes are not rehearsed (Colab installs what is committed)", flush=True)
-    return f"git+{(folder / 'repository').as_uri()}"
+    return repository
 
 
-def page_notebooks(folder: Path) -> list[Path]:
-    """The executable site pages as ``.ipynb``, read with jupytext here (the Colab environment lacks it)."""
+def commit_of(repository: Path) -> str:
+    return subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=repository, capture_output=True,
+                          text=True, check=True).stdout.strip()
+
+
+def page_notebooks(folder: Path, repository: Path) -> list[Path]:
+    """The clone's executable site pages as ``.ipynb``, read with jupytext here (the Colab environment lacks it)."""
     import jupytext
     out = []
     for page in PAGES:
         path = folder / "pages" / f"{page.stem}.ipynb"
         path.parent.mkdir(parents=True, exist_ok=True)
-        jupytext.write(jupytext.read(page), path)
+        jupytext.write(jupytext.read(repository / page.relative_to(ROOT)), path)
         out.append(path)
     return out
 
 
-def simulate(notebooks: list[Path], pages: list[Path], venv: Path, folder: Path, timeout: int) -> dict:
+def simulate(notebooks: list[Path], pages: list[Path], venv: Path, folder: Path, repository: Path,
+             timeout: int) -> dict:
     """Run every notebook, then every page, in the Colab environment; print one line each."""
-    clone_url = clone(folder)
+    clone_url = f"git+{repository.as_uri()}"
     before = installed(venv)
     env, rows = kernel_env(fake_colab(folder)), []
     for notebook in notebooks + pages:
@@ -214,7 +222,7 @@ def simulate(notebooks: list[Path], pages: list[Path], venv: Path, folder: Path,
         workdir = folder / "content" / notebook.stem
         workdir.mkdir(parents=True)
         start = time.perf_counter()
-        result = subprocess.run([venv_python(venv), __file__, "--run-one", notebook, "--workdir", workdir,
+        result = subprocess.run([venv_python(venv), repository / "scripts" / Path(__file__).name, "--run-one", notebook, "--workdir", workdir,
                                  "--clone-url", clone_url, "--timeout", str(timeout)] + ["--page"] * is_page,
                                 env=env, capture_output=True, text=True)
         seconds = time.perf_counter() - start
@@ -261,10 +269,13 @@ def main(argv: list[str] | None = None) -> int:
         versions = {"python": python_version(venv_python(venv)), **installed(venv)}
         print(f"Colab's runtime of {snapshot.date} ({snapshot.source}) ready in {time.perf_counter() - start:.0f} s: "
               + ", ".join(f"{name} {versions.get(name, '-')}" for name in SHOWN), flush=True)
-        notebooks = [p.resolve() for p in args.notebooks]
-        pages = [] if notebooks else page_notebooks(Path(tmp))
-        notebooks = notebooks or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-        report = simulate(notebooks, pages, venv, Path(tmp), args.timeout)
+        repository = clone(Path(tmp))
+        notebooks = [repository / p.resolve().relative_to(ROOT) for p in args.notebooks]
+        pages = [] if notebooks else page_notebooks(Path(tmp), repository)
+        notebooks = notebooks or sorted((repository / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+        print(f"rehearsing commit {commit_of(repository)}", flush=True)
+        report = simulate(notebooks, pages, venv, Path(tmp), repository, args.timeout)
+        report["commit"] = commit_of(repository)
     ok = all(row["ok"] for row in report["rows"]) and not report["replaced"]
     if args.out:
         report.update(snapshot={"file": snapshot.path.name, "date": snapshot.date, "source": snapshot.source},
