@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+BASELINE = "colab-baseline.json"         # the fresh runtime's packages, written when the environment is made
 KERNEL = "colab-sim"
 SNAPSHOT = ROOT / "scripts" / "colab_runtime.txt"
 PAGES = [ROOT / "book" / "leaderboard.md", ROOT / "book" / "status.md"]   # site pages that execute code, run after the chapters
@@ -118,6 +119,25 @@ def make_colab_venv(venv: Path, python: Path, snapshot: Snapshot) -> None:
     requirements.write_text("\n".join(colab_requirements(snapshot, lower_bounds())) + "\n")
     run([venv_python(venv), "-m", "pip", "install", "-q", "-r", requirements])
     run([venv_python(venv), "-m", "ipykernel", "install", "--prefix", venv, "--name", KERNEL])
+    (venv / BASELINE).write_text(json.dumps(installed(venv), indent=1, sort_keys=True) + "\n")
+
+
+def reset_venv(venv: Path) -> None:
+    """Put a reused environment back to Colab's fresh runtime: remove what earlier rehearsals installed
+    (nlpcourse among them: pip keeps an installed version rather than reinstall from a new git URL) and
+    restore any version they replaced."""
+    baseline_file = venv / BASELINE
+    if not baseline_file.is_file():
+        sys.exit(f"{venv} has no {BASELINE}: it was not made by this script; remove it or give another --venv")
+    baseline, now = json.loads(baseline_file.read_text()), installed(venv)
+    extra = sorted(set(now) - set(baseline))
+    if extra:
+        run([venv_python(venv), "-m", "pip", "uninstall", "-q", "-y", *extra])
+    changed = [f"{name}=={version}" for name, version in baseline.items() if now.get(name) != version]
+    if changed:
+        run([venv_python(venv), "-m", "pip", "install", "-q", "--no-deps", *changed])
+    if extra or changed:
+        print(f"reset the environment: removed {len(extra)} package(s), restored {len(changed)}", flush=True)
 
 
 def installed(venv: Path) -> dict[str, str]:
@@ -125,6 +145,14 @@ def installed(venv: Path) -> dict[str, str]:
     out = subprocess.run([venv_python(venv), "-m", "pip", "list", "--format", "json"],
                          capture_output=True, text=True, check=True).stdout
     return {canonical(p["name"]): p["version"] for p in json.loads(out)}
+
+
+def installed_commit(venv: Path) -> str | None:
+    """The git commit the environment's nlpcourse was installed from (pip's direct_url.json), if any."""
+    code = ("import importlib.metadata as m, json; "
+            "print(json.loads(m.distribution('nlpcourse').read_text('direct_url.json'))['vcs_info']['commit_id'])")
+    result = subprocess.run([venv_python(venv), "-c", code], capture_output=True, text=True)
+    return result.stdout.strip() or None
 
 
 def fake_colab(folder: Path) -> Path:
@@ -232,6 +260,12 @@ def simulate(notebooks: list[Path], pages: list[Path], venv: Path, folder: Path,
             rows[-1]["error"] = (result.stdout.strip() or result.stderr.strip())[-4000:]
             print("    " + rows[-1]["error"].replace("\n", "\n    "))
     after = installed(venv)
+    commit = installed_commit(venv)
+    expected = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repository, capture_output=True, text=True).stdout.strip()
+    if commit != expected:
+        rows.append({"page": "install", "ok": False, "seconds": 0.0,
+                     "error": f"the chapters ran nlpcourse of commit {commit}, not the rehearsed {expected}"})
+        print(rows[-1]["error"])
     replaced = {name: [version, after.get(name)] for name, version in before.items() if after.get(name) != version}
     for name, (old, new) in sorted(replaced.items()):
         print(f"the installs replaced Colab's {name} {old} with {new or 'nothing'}")
@@ -266,6 +300,8 @@ def main(argv: list[str] | None = None) -> int:
         start = time.perf_counter()
         if not venv_python(venv).is_file():
             make_colab_venv(venv, Path(python), snapshot)
+        else:
+            reset_venv(venv)
         versions = {"python": python_version(venv_python(venv)), **installed(venv)}
         print(f"Colab's runtime of {snapshot.date} ({snapshot.source}) ready in {time.perf_counter() - start:.0f} s: "
               + ", ".join(f"{name} {versions.get(name, '-')}" for name in SHOWN), flush=True)
