@@ -4,7 +4,7 @@ nbval reads ``.ipynb`` files; here each ``notebooks/NN_*.md`` is read with jupyt
 handed to nbval's collector, in lax mode (cells must run without error; outputs are not
 compared), each cell with a time limit, and each cell fails when its outputs hold what a
 page must not show (log lines, unfinished progress bars, numpy reprs: see
-``nlpcourse.pagecheck``). Kernels inherit this process's environment: the quick profile
+``nlpcourse.site.pagecheck``). Kernels inherit this process's environment: the quick profile
 (unless ``NLPCOURSE_PROFILE`` says otherwise), the website's settings (``NLPCOURSE_WEB``),
 strict exercise checks, and ``NLPCOURSE_DATA``/``NLPCOURSE_CACHE`` made absolute against the
 folder pytest started in. Each cell's seconds go to ``_build/chapter-times-<profile>.json``
@@ -45,13 +45,13 @@ def pytest_configure(config: pytest.Config) -> None:
         opt.nbval_current_env = True
 
 
-_timed: dict = {}   # the pages' cell times of this run (nlpcourse.chaptertimes)
+_timed: dict = {}   # the pages' cell times of this run (nlpcourse.site.chaptertimes)
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     page, _, cell = report.nodeid.partition("::")
     if report.when == "call" and page.endswith(".md") and not report.skipped:
-        from nlpcourse import chaptertimes
+        from nlpcourse.site import chaptertimes
         if not _timed:
             from nlpcourse.config import get_config
             from nlpcourse.notebook import describe_hardware
@@ -61,7 +61,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     if _timed:
-        from nlpcourse import chaptertimes
+        from nlpcourse.site import chaptertimes
         chaptertimes.finish(_timed, ROOT / "_build" / f"chapter-times-{_timed['profile']}.json")
 
 
@@ -89,7 +89,7 @@ if IPyNbFile is not None:
 
             import nbval.plugin as plugin
 
-            from nlpcourse.pagecheck import noise_in_outputs
+            from nlpcourse.site.pagecheck import noise_in_outputs
             shown, fold = [], plugin.coalesce_streams
 
             def keep_as_shown(outputs):

@@ -4,19 +4,17 @@ A loader may yield
 - a tuple ``(inputs..., targets)``: one input tensor, several (``(ids, lengths, y)``), or a
   nested tuple or dict of inputs (``((ids, lengths), y)``, ``({"input_ids": ...}, y)``);
 - a dict with a ``"labels"`` entry, as Hugging Face collators make: the model is called with
-  every entry as a keyword, labels included.
+  every entry as a keyword, labels included, and returns a ``ModelOutput`` with ``.logits``
+  and ``.loss``.
 
-A model returns logits, or ``(logits, loss)`` when it is given targets (makemore's contract:
-its ``forward`` has a ``targets`` parameter), or an object with ``.logits`` and ``.loss``
-(Hugging Face).
+Every course model follows one contract, nanoGPT's: ``forward(*inputs, targets=None)``
+returns ``(logits, loss)``, with ``loss=None`` when no targets are given. Given a ``loss_fn``,
+the loop calls the model without targets and computes the loss itself.
 """
 from __future__ import annotations
 
-import inspect
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
-
-from nlpcourse.metrics import IGNORE_INDEX
 
 
 def to_device(batch: Any, device: Any) -> Any:
@@ -32,7 +30,9 @@ def to_device(batch: Any, device: Any) -> Any:
 
 
 def split_batch(batch: Any) -> tuple[tuple, dict, Any]:
-    """``(args, kwargs, targets)``: how to call the model on this batch, and what it should predict."""
+    """``(args, kwargs, targets)``: how to call the model on this batch, and what it should predict.
+    Keyword inputs (a dict batch, or a dict of inputs then targets) are Hugging Face's: ``kwargs``
+    then carries the targets as ``labels``."""
     if isinstance(batch, Mapping):
         if "labels" not in batch:
             raise ValueError(f"a dict batch needs a 'labels' entry (it has {sorted(batch)})")
@@ -42,46 +42,41 @@ def split_batch(batch: Any) -> tuple[tuple, dict, Any]:
                         f"got {type(batch).__name__}")
     *inputs, targets = batch
     if len(inputs) == 1 and isinstance(inputs[0], Mapping):
-        return (), dict(inputs[0]), targets
+        return (), dict(inputs[0]) | {"labels": targets}, targets
     if len(inputs) == 1 and isinstance(inputs[0], (list, tuple)):
         inputs = list(inputs[0])
     return tuple(inputs), {}, targets
 
 
-def takes_targets(model: Any) -> bool:
-    """Whether ``model.forward`` has a ``targets`` parameter (then it returns ``(logits, loss)``)."""
-    try:
-        return "targets" in inspect.signature(model.forward).parameters
-    except (TypeError, ValueError):
-        return False
+def _logits_and_loss(model: Any, output: Any) -> tuple[Any, Any]:
+    if isinstance(output, tuple) and len(output) == 2:
+        return output
+    raise TypeError(f"{type(model).__name__}.forward returned {type(output).__name__}: the training loop takes "
+                    "models whose forward(*inputs, targets=None) returns (logits, loss), loss None without "
+                    "targets (every model of nlpcourse.models does), or Hugging Face models fed dict batches")
 
 
-def forward_batch(model: Any, batch: Any, with_targets: bool) -> tuple[Any, Any, Any]:
-    """Run the model on a batch: ``(logits, loss or None, targets)``."""
+def forward_batch(model: Any, batch: Any, loss_fn: Callable | None = None) -> tuple[Any, Any, Any]:
+    """Run the model on a batch: ``(logits, loss, targets)``, the loss the model's own unless ``loss_fn``."""
     args, kwargs, targets = split_batch(batch)
-    if with_targets and "labels" not in kwargs:
-        kwargs["targets"] = targets
-    output = model(*args, **kwargs)
-    if hasattr(output, "logits"):                              # a Hugging Face ModelOutput
-        return output.logits, getattr(output, "loss", None), targets
-    if isinstance(output, (tuple, list)):
-        if len(output) != 2:
-            raise ValueError(f"a model returns logits or (logits, loss), got a tuple of {len(output)}")
-        return output[0], output[1], targets
-    return output, None, targets
-
-
-def cross_entropy(logits: Any, targets: Any, ignore_index: int = IGNORE_INDEX) -> Any:
-    """Mean cross-entropy of ``(..., C)`` logits against ``(...)`` targets, padding left out."""
-    import torch.nn.functional as F
-    if logits.shape[:-1] != targets.shape:
-        raise ValueError(f"logits of shape {tuple(logits.shape)} do not fit targets of shape {tuple(targets.shape)}:"
-                         " expected (..., classes) and (...)")
-    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), targets.reshape(-1), ignore_index=ignore_index)
-
-
-def count_targets(targets: Any, ignore_index: int = IGNORE_INDEX) -> int:
-    """How many targets count: all class labels, or the tokens that are not padding."""
-    if targets.dtype.is_floating_point:
-        return len(targets)
-    return int((targets != ignore_index).sum())
+    if "labels" in kwargs:                                     # Hugging Face: a ModelOutput
+        output = model(**kwargs)
+        if not hasattr(output, "logits"):
+            raise TypeError(f"{type(model).__name__} was fed a dict batch but returned {type(output).__name__}: "
+                            "dict batches are for Hugging Face models, which return an output with .logits")
+        return output.logits, (output.loss if loss_fn is None else loss_fn(output.logits, targets)), targets
+    if loss_fn is not None:
+        logits, _ = _logits_and_loss(model, model(*args))
+        return logits, loss_fn(logits, targets), targets
+    try:
+        output = model(*args, targets=targets)
+    except TypeError as error:
+        if "targets" not in str(error):
+            raise
+        raise TypeError(f"{type(model).__name__}.forward takes no targets: the training loop takes models whose "
+                        "forward(*inputs, targets=None) returns (logits, loss); wrap a module that returns logits "
+                        "in nlpcourse.models.contract.WithLoss, or pass loss_fn=") from error
+    logits, loss = _logits_and_loss(model, output)
+    if loss is None:
+        raise ValueError(f"{type(model).__name__} returned no loss although it was given targets")
+    return logits, loss, targets

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-IGNORE_INDEX = -100  # PyTorch's convention for targets that do not count (padding)
+from nlpcourse.tokens import IGNORE_INDEX
 
 
 def classification_scores(y_true, y_pred, average: str | None = None) -> dict[str, float]:

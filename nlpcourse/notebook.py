@@ -38,10 +38,10 @@ WEB_ENV = "NLPCOURSE_WEB"
 def use_web_plotly_renderer() -> None:
     """Render plotly figures for the website: plotly.js served by the site, no MathJax of its own.
 
-    The site adds plotly.js to the pages that need it (see :mod:`nlpcourse.sphinx_ext`), so
+    The site adds plotly.js to the pages that need it (see :mod:`nlpcourse.site.sphinx_ext`), so
     figures render offline. Plotly's notebook renderers also load a second MathJax, which
     fights with the one the site already has; this renderer leaves it out.
-    ``python -m nlpcourse.book`` turns it on.
+    ``python -m nlpcourse.site.book`` turns it on.
     """
     import plotly.io as pio
     from plotly.io.base_renderers import MimetypeRenderer
@@ -88,6 +88,6 @@ def setup(seed: int | None = None, profile: str | None = None, chapter: int | No
     if notice:
         print(notice)
     if chapter is not None:
-        from nlpcourse.chaptertimes import chapter_cost
+        from nlpcourse.site.chaptertimes import chapter_cost
         print(chapter_cost(chapter))
     return cfg

@@ -2,7 +2,9 @@
 
 The schedules are those of Hugging Face's ``get_{constant,linear,cosine}_schedule_with_warmup``,
 written out: a linear warm-up from 0 over ``warmup_steps``, then constant, a linear decay to 0
-at ``total_steps``, or half a cosine down to 0.
+at ``total_steps``, or half a cosine down to 0 (where the rate then stays). :func:`lr_factor` is the
+one definition: PyTorch's scheduler calls it every step, Keras' schedule looks up its values
+(:func:`lr_factors`, used by :func:`nlpcourse.keras.learning_rate_schedule`).
 """
 from __future__ import annotations
 
@@ -12,18 +14,35 @@ from typing import Any
 SCHEDULES = ("constant", "linear", "cosine")
 
 
+def check_schedule(schedule: str) -> str:
+    """``schedule`` if it is one of :data:`SCHEDULES`, else a ValueError that lists them."""
+    if schedule not in SCHEDULES:
+        raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}, got {schedule!r}")
+    return schedule
+
+
 def lr_factor(step: int, schedule: str, warmup_steps: int, total_steps: int) -> float:
-    """The multiplier of the base learning rate for optimizer step ``step`` (0-based)."""
+    """The multiplier of the base learning rate for optimizer step ``step`` (0-based) (chapter 3).
+
+    From ``total_steps`` on it keeps its final value: 0 after a decay, 1 for ``constant``.
+    """
     if step < warmup_steps:
         return step / max(1, warmup_steps)
-    if schedule == "constant":
+    if check_schedule(schedule) == "constant":
         return 1.0
-    progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
+    progress = min(1.0, (step - warmup_steps) / max(1, total_steps - warmup_steps))
     if schedule == "linear":
-        return max(0.0, 1.0 - progress)
-    if schedule == "cosine":
-        return max(0.0, 0.5 * (1.0 + math.cos(math.pi * progress)))
-    raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}, got {schedule!r}")
+        return 1.0 - progress
+    return 0.5 * (1.0 + math.cos(math.pi * progress))
+
+
+def lr_factors(schedule: str, warmup: int | float, total_steps: int) -> list[float]:
+    """:func:`lr_factor` of steps 0, 1, ... up to the first one after which it no longer changes: the last
+    value holds for every later step. For a framework that looks the rate up instead of calling Python (Keras)."""
+    check_schedule(schedule)
+    warmup_steps = warmup_steps_of(warmup, total_steps)
+    last = max(total_steps, warmup_steps + 1)           # the first step at which the decay is over
+    return [lr_factor(step, schedule, warmup_steps, total_steps) for step in range(last + 1)]
 
 
 def warmup_steps_of(warmup: int | float, total_steps: int) -> int:
@@ -42,8 +61,7 @@ def warmup_steps_of(warmup: int | float, total_steps: int) -> int:
 def make_scheduler(optimizer: Any, schedule: str, warmup: int | float, total_steps: int) -> Any:
     """A ``LambdaLR`` stepping :func:`lr_factor` once per optimizer step."""
     import torch
-    if schedule not in SCHEDULES:
-        raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}, got {schedule!r}")
+    check_schedule(schedule)
     steps = warmup_steps_of(warmup, total_steps)
     return torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: lr_factor(step, schedule, steps, total_steps))
 

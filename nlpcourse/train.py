@@ -1,10 +1,11 @@
 """One training loop for every PyTorch model of the course: ``fit``, ``evaluate``, ``History`` (chapter 3).
 
 The loop knows nothing about the model. A batch is a tensor tuple ``(inputs..., targets)``
-or a dict with ``"labels"`` (see :mod:`nlpcourse.batches`); a model returns logits, or
-``(logits, loss)`` when its ``forward`` takes ``targets`` (language models, seq2seq), and
-then its own loss is used. Data order comes from the loader (see
-:func:`nlpcourse.data.loaders.make_loader`, seeded), dropout from ``torch.manual_seed``.
+or a dict with ``"labels"`` (see :mod:`nlpcourse.batches`); every course model's
+``forward(*inputs, targets=None)`` returns ``(logits, loss)``, and that loss is what is
+minimised. How to train comes whole in a :class:`~nlpcourse.config.TrainRecipe`. Data order
+comes from the loader (see :func:`nlpcourse.data.loaders.make_loader`, seeded), dropout from
+``torch.manual_seed``.
 """
 from __future__ import annotations
 
@@ -18,9 +19,11 @@ from typing import Any
 
 import numpy as np
 
-from nlpcourse.batches import count_targets, cross_entropy, forward_batch, takes_targets, to_device
-from nlpcourse.config import RunConfig
-from nlpcourse.metrics import IGNORE_INDEX, Metric, make_metrics
+from nlpcourse.batches import forward_batch, to_device
+from nlpcourse.config import RunConfig, TrainRecipe
+from nlpcourse.losses import count_targets, cross_entropy
+from nlpcourse.metrics import Metric, make_metrics
+from nlpcourse.tokens import IGNORE_INDEX
 from nlpcourse.utils import eval_mode
 
 
@@ -110,20 +113,18 @@ def _device_of(model) -> Any:
 
 def evaluate(model, loader, device: Any = None, loss_fn: Callable | None = None,
              metrics: Iterable[str | Metric] | None = None, ignore_index: int = IGNORE_INDEX) -> dict[str, float]:
-    """Mean loss and metrics of a model on a loader, in eval mode (chapter 3).
+    """Mean loss and metrics of a model on a loader, in eval mode (chapter 3): the model's own loss,
+    or ``loss_fn(logits, targets)`` when given.
 
     Default metrics: accuracy and F1 (binary for two classes, macro otherwise) for
     classifiers; token accuracy and perplexity when the targets are sequences.
     """
     import torch
     device = _device_of(model) if device is None else torch.device(device)
-    loss_fn = loss_fn or (lambda logits, targets: cross_entropy(logits, targets, ignore_index))
-    with_targets = takes_targets(model)
     scores = _Scores(metrics, ignore_index)
     with eval_mode(model), torch.no_grad():
         for batch in loader:
-            logits, loss, targets = forward_batch(model, to_device(batch, device), with_targets)
-            loss = loss_fn(logits, targets) if loss is None else loss
+            logits, loss, targets = forward_batch(model, to_device(batch, device), loss_fn)
             scores.update(logits, targets, float(loss))
     if scores.count == 0:
         raise ValueError("evaluate() got an empty loader: it needs at least one batch")
@@ -137,13 +138,12 @@ class _Step:
     model: Any
     optimizer: Any
     scheduler: Any
-    loss_fn: Callable
+    loss_fn: Callable | None
     device: Any
     clip_grad_norm: float | None
     accumulate: int
     autocast: Any
     scaler: Any
-    with_targets: bool
 
 
 def _amp(device: Any, enabled: bool) -> tuple[Any, Any]:
@@ -181,8 +181,7 @@ def _train_epoch(step: _Step, loader, scores: _Scores, history: History, bar) ->
         group_start = i - i % step.accumulate                   # batches of one accumulated step
         group_size = min(step.accumulate, n_batches - group_start)
         with step.autocast:
-            logits, loss, targets = forward_batch(step.model, to_device(batch, step.device), step.with_targets)
-            loss = step.loss_fn(logits, targets) if loss is None else loss
+            logits, loss, targets = forward_batch(step.model, to_device(batch, step.device), step.loss_fn)
         if not torch.isfinite(loss):
             raise FloatingPointError(f"the loss became {loss.item()}: lower the learning rate or clip gradients")
         scaled = loss / group_size                              # the mean over the accumulated batches
@@ -201,14 +200,9 @@ def _progress_bar(enabled: bool, desc: str) -> Callable:
     return lambda loader: tqdm(loader, total=len(loader), desc=desc, leave=False, mininterval=1.0)
 
 
-def _check_fit_arguments(train_loader, val_loader, epochs: int, patience: int | None, accumulate: int,
-                         monitor: str) -> None:
-    if not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"epochs must be an integer >= 1, got {epochs!r}")
-    if not isinstance(accumulate, int) or accumulate < 1:
-        raise ValueError(f"accumulate must be an integer >= 1 (batches per optimizer step), got {accumulate!r}")
-    if patience is not None and (val_loader is None or patience < 1):
-        raise ValueError("early stopping needs patience >= 1 and a val_loader to watch")
+def _check_fit_arguments(train_loader, val_loader, recipe: TrainRecipe, monitor: str) -> None:
+    if recipe.patience is not None and val_loader is None:
+        raise ValueError("early stopping (patience) needs a val_loader to watch: pass one, or patience=None")
     if monitor != "loss" and val_loader is None:
         raise ValueError(f"monitor={monitor!r} watches the validation set: pass a val_loader")
     if len(train_loader) == 0:
@@ -217,20 +211,34 @@ def _check_fit_arguments(train_loader, val_loader, epochs: int, patience: int | 
         raise ValueError("the val_loader is empty: give it at least one batch, or pass val_loader=None")
 
 
-def fit(model, train_loader, val_loader=None, cfg: RunConfig | None = None, *, epochs: int | None = None,
-        lr: float = 1e-3, weight_decay: float = 0.0, optimizer=None, schedule: str = "constant",
-        warmup: int | float = 0, accumulate: int = 1, clip_grad_norm: float | None = 1.0,
-        loss_fn: Callable | None = None, metrics: Iterable[str | Metric] | None = None, monitor: str = "loss",
-        patience: int | None = None, restore_best: bool = True, checkpoint: str | Path | None = None,
-        device: Any = None, mixed_precision: bool = True, ignore_index: int = IGNORE_INDEX,
-        progress: bool | None = None) -> History:
-    """Train a model and return its :class:`History` (chapter 3).
+def fit_recipe(recipe: TrainRecipe | None = None, **overrides: Any) -> TrainRecipe:
+    """``recipe`` (``fit``'s defaults when None) with the :attr:`TrainRecipe.FIT_FIELDS` in ``overrides``."""
+    not_fit = sorted(set(overrides) - set(TrainRecipe.FIT_FIELDS))
+    if not_fit:
+        raise TypeError(f"fit() got unexpected keyword argument(s) {', '.join(map(repr, not_fit))}: it takes a "
+                        f"recipe and may override its {', '.join(TrainRecipe.FIT_FIELDS)}")
+    return (recipe or TrainRecipe()).replace(**overrides)
+
+
+def fit(model, train_loader, val_loader=None, cfg: RunConfig | None = None, recipe: TrainRecipe | None = None, *,
+        optimizer=None, loss_fn: Callable | None = None, metrics: Iterable[str | Metric] | None = None,
+        monitor: str = "loss", restore_best: bool = True, checkpoint: str | Path | None = None, device: Any = None,
+        mixed_precision: bool = True, ignore_index: int = IGNORE_INDEX, progress: bool | None = None,
+        **overrides: Any) -> History:
+    """Train a model as ``recipe`` says and return its :class:`History` (chapter 3).
+
+    ``recipe`` (a :class:`~nlpcourse.config.TrainRecipe`, e.g. ``zoo.recipe(name, cfg)``) gives the
+    epochs, learning rate and schedule, weight decay, accumulation, clipping and patience; any of
+    them can be overridden by keyword (``fit(..., recipe, epochs=1)``); without a recipe, one epoch
+    at a constant 1e-3. ``cfg`` seeds dropout.
 
     - ``device=None``: the best device there is (CUDA, then MPS, then CPU); the model is moved there.
     - Optimizer: AdamW(``lr``, ``weight_decay`` on matrices only), unless ``optimizer`` is given;
       the learning rate follows ``schedule`` (constant, linear or cosine decay) per optimizer step,
       after a linear ``warmup`` (steps, or a share of all steps when a float).
     - ``accumulate`` batches per optimizer step; gradients clipped to ``clip_grad_norm``.
+    - The loss is the model's own (``forward(..., targets)`` returns ``(logits, loss)``), or
+      ``loss_fn(logits, targets)`` when given.
     - With a ``val_loader``: validation after each epoch; ``patience`` epochs without a better
       ``monitor`` (validation loss by default) stop training; the best epoch's weights are put
       back (``restore_best``) and written to ``checkpoint`` (safetensors) when given.
@@ -241,18 +249,20 @@ def fit(model, train_loader, val_loader=None, cfg: RunConfig | None = None, *, e
     from nlpcourse.checkpoint import save_weights
     from nlpcourse.optim import make_optimizer, make_scheduler
     from nlpcourse.utils import get_device, show_progress
-    epochs = epochs if epochs is not None else (cfg.epochs if cfg is not None else 1)
-    _check_fit_arguments(train_loader, val_loader, epochs, patience, accumulate, monitor)
+    recipe = fit_recipe(recipe, **overrides)
+    _check_fit_arguments(train_loader, val_loader, recipe, monitor)
+    epochs, patience, accumulate = recipe.epochs, recipe.patience, recipe.accumulate
     if cfg is not None:
         torch.manual_seed(cfg.seed)                             # dropout and any other randomness inside the model
     device = get_device(device)
     model.to(device)
-    optimizer = optimizer or make_optimizer(model, lr, weight_decay)
+    optimizer = optimizer or make_optimizer(model, recipe.lr, recipe.weight_decay)
     total_steps = math.ceil(len(train_loader) / accumulate) * epochs
     autocast, scaler = _amp(device, mixed_precision)
-    step = _Step(model, optimizer, make_scheduler(optimizer, schedule, warmup, total_steps),
-                 loss_fn or (lambda logits, targets: cross_entropy(logits, targets, ignore_index)),
-                 device, clip_grad_norm, accumulate, autocast, scaler, takes_targets(model))
+    if loss_fn is None and ignore_index != IGNORE_INDEX:
+        loss_fn = lambda logits, targets: cross_entropy(logits, targets, ignore_index)  # noqa: E731
+    step = _Step(model, optimizer, make_scheduler(optimizer, recipe.schedule, recipe.warmup, total_steps),
+                 loss_fn, device, recipe.clip_grad_norm, accumulate, autocast, scaler)
     show_bar = progress if progress is not None else show_progress()
     history, best_state, waited = History(monitor=monitor), None, 0
     for epoch in range(1, epochs + 1):
@@ -262,7 +272,7 @@ def fit(model, train_loader, val_loader=None, cfg: RunConfig | None = None, *, e
         history.record("train", train_scores)
         line = f"epoch {epoch}/{epochs}: train {_format(train_scores)}"
         if val_loader is not None:
-            val_scores = evaluate(model, val_loader, device, step.loss_fn, metrics, ignore_index)
+            val_scores = evaluate(model, val_loader, device, loss_fn, metrics, ignore_index)
             history.higher_is_better = _higher_is_better(monitor, val_scores, metrics)
             history.record("val", val_scores)
             line += f" | val {_format(val_scores)}"

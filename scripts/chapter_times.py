@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from nlpcourse import chaptertimes  # noqa: E402
+from nlpcourse.site import chaptertimes  # noqa: E402
 from nlpcourse.leaderboard import BENCHMARKS_DIR  # noqa: E402
 
 

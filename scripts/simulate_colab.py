@@ -151,7 +151,7 @@ def installed_commit(venv: Path) -> str | None:
     """The git commit the environment's nlpcourse was installed from (pip's direct_url.json), if any."""
     code = ("import importlib.metadata as m, json; "
             "print(json.loads(m.distribution('nlpcourse').read_text('direct_url.json'))['vcs_info']['commit_id'])")
-    result = subprocess.run([venv_python(venv), "-c", code], capture_output=True, text=True)
+    result = subprocess.run([venv_python(venv), "-c", code], capture_output=True, text=True, cwd=venv)  # not a checkout
     return result.stdout.strip() or None
 
 

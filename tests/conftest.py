@@ -1,4 +1,4 @@
-"""Shared fixtures: an isolated cache, and the real IMDB data where it is available."""
+"""Shared fixtures: an isolated cache, the real IMDB data where it is available, lenient exercise checks."""
 from __future__ import annotations
 
 import os
@@ -31,3 +31,9 @@ def imdb_data_dir() -> Path:
     if path is None:
         pytest.skip("no offline IMDB copy: set NLPCOURSE_DATA to a folder holding imdb/aclImdb_texts.tar.xz")
     return path
+
+
+@pytest.fixture
+def lenient(monkeypatch):
+    """Exercise checks that print feedback on a wrong answer instead of raising (the chapters' strict mode off)."""
+    monkeypatch.setenv("NLPCOURSE_STRICT_CHECKS", "0")

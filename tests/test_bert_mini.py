@@ -15,6 +15,8 @@ from nlpcourse.checkpoint import load_state_exactly  # noqa: E402
 from nlpcourse.models.bert_mini import (BertClassifier, BertConfig, BertForMaskedLM, BertModel,  # noqa: E402
                                         BertSpanExtractor, BertTokenTagger, best_span, from_hf_state)
 
+from helpers import overfit  # noqa: E402
+
 VOCAB, POSITIONS = 99, 16
 SIZES = dict(vocab_size=VOCAB, hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=37,
              max_position_embeddings=POSITIONS)
@@ -343,14 +345,7 @@ def test_a_tiny_masked_lm_overfits_one_batch():
     ids, mask = random_batch(batch=4, steps=12, lengths=(12, 12, 9, 7), seed=4)
     masked = mask.bool() & (torch.rand(ids.shape, generator=torch.Generator().manual_seed(5)) < 0.3)
     inputs, targets = ids.masked_fill(masked, 4), ids[masked]
-    optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
-    losses = []
-    for _ in range(60):
-        _, loss = model(inputs, mask, masked, targets)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.item())
+    losses = overfit(model, (inputs, mask, masked, targets), torch.optim.Adam(model.parameters(), lr=3e-3), steps=60)
     assert losses[0] > 4.0 and losses[-1] < 0.2 * losses[0], (losses[0], losses[-1])
 
 
@@ -359,13 +354,13 @@ def test_classifier_pools_cls_or_the_mean_of_real_tokens():
     for pooling in ("cls", "mean"):
         model = BertClassifier(tiny(), num_classes=3, pooling=pooling).eval()
         with torch.no_grad():
-            logits = model(ids, mask)
+            logits, _ = model(ids, mask)
             hidden, pooled = model.bert(ids, mask)
             if pooling == "mean":
                 pooled = torch.stack([hidden[row, :length].mean(0) for row, length in enumerate((10, 6, 3))])
             assert logits.shape == (3, 3)
             assert torch.allclose(logits, model.classifier(pooled), atol=1e-6), pooling
-            padded = model(F.pad(ids, (0, 4)), F.pad(mask, (0, 4)))
+            padded, _ = model(F.pad(ids, (0, 4)), F.pad(mask, (0, 4)))
         assert torch.allclose(padded, logits, atol=1e-6), pooling
     with pytest.raises(ValueError, match="pooling must be 'cls' or 'mean'"):
         BertClassifier(tiny(), pooling="max")
@@ -378,7 +373,9 @@ def test_a_frozen_classifier_trains_its_head_alone():
     assert [name for name, p in model.named_parameters() if p.requires_grad] == ["classifier.weight",
                                                                                   "classifier.bias"]
     ids, mask = random_batch()
-    F.cross_entropy(model(ids, mask), torch.tensor([0, 1, 1])).backward()
+    logits, loss = model(ids, mask, targets=torch.tensor([0, 1, 1]))
+    assert torch.allclose(loss, F.cross_entropy(logits, torch.tensor([0, 1, 1])))
+    loss.backward()
     assert model.classifier.weight.grad.abs().sum() > 0
     assert all(p.grad is None for p in model.bert.parameters())
     assert all(p.requires_grad for p in BertClassifier(tiny()).parameters())
@@ -387,12 +384,23 @@ def test_a_frozen_classifier_trains_its_head_alone():
 def test_token_tagger_and_span_extractor_shapes():
     ids, mask = random_batch()
     tagger = BertTokenTagger(tiny(), num_tags=5).eval()
-    assert tagger(ids, mask).shape == (3, 10, 5)
+    tags = torch.randint(0, 5, (3, 10)).masked_fill(mask == 0, -100)          # -100 at padding: not counted
+    logits, loss = tagger(ids, mask, targets=tags)
+    assert logits.shape == (3, 10, 5) and tagger(ids, mask)[1] is None
+    assert torch.allclose(loss, F.cross_entropy(logits[mask.bool()], tags[mask.bool()]))
     with pytest.raises(ValueError, match="num_tags must be >= 2"):
         BertTokenTagger(tiny(), num_tags=1)
     extractor = BertSpanExtractor(tiny()).eval()
-    start, end = extractor(ids, mask, (torch.arange(10)[None] >= 3).long().expand(3, -1))
-    assert start.shape == end.shape == (3, 10) and not torch.allclose(start, end)
+    segments = (torch.arange(10)[None] >= 3).long().expand(3, -1)
+    (start, end), no_loss = extractor(ids, mask, segments)
+    assert start.shape == end.shape == (3, 10) and not torch.allclose(start, end) and no_loss is None
+    answers = torch.tensor([[3, 5], [4, 4], [1, 2]])
+    spans, loss = extractor(ids, mask, segments, targets=answers)
+    assert torch.equal(spans.start, start) and torch.equal(spans.end, end)
+    expected = (F.cross_entropy(start, answers[:, 0]) + F.cross_entropy(end, answers[:, 1])) / 2
+    assert torch.allclose(loss, expected)
+    with pytest.raises(ValueError, match=r"targets must hold each answer's \(start, end\) token: shape \(3, 2\)"):
+        extractor(ids, mask, segments, targets=answers[:, 0])
     allowed = mask.bool() & (torch.arange(10)[None] >= 1)
     spans = best_span(start, end, allowed, max_answer_tokens=4)
     assert spans.shape == (3, 2)

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from nlpcourse.book import build_env
+from nlpcourse.site.book import build_env
 
 ROOT = Path(__file__).resolve().parents[1]
 

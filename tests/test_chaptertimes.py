@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from nlpcourse import chaptertimes
+from nlpcourse.site import chaptertimes
 
 
 def recorded(tmp_path, profile="quick", hardware="CPU (2 cores, x86_64)"):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from nlpcourse.colab import Context, Reference, colab_notebook, convert_markdown, load_references, main
+from nlpcourse.site.colab import Context, Reference, colab_notebook, convert_markdown, load_references, main
 
 BIB = r"""
 @article{kim2014cnn,
@@ -27,6 +27,9 @@ BIB = r"""
   year   = {2012}
 }
 """
+
+GITHUB = "https://github.com/nlpcourse/nlpcourse/blob/main"                  # the repository of CONFIG, below
+COLAB = "https://colab.research.google.com/github/nlpcourse/nlpcourse/blob/main"
 
 CHAPTER = """---
 jupytext:
@@ -88,8 +91,14 @@ def root(tmp_path) -> Path:
 
 @pytest.fixture
 def ctx(root) -> Context:
-    from nlpcourse.colab import load_context
+    from nlpcourse.site.colab import load_context
     return load_context(root)
+
+
+@pytest.fixture
+def convert(ctx, root):
+    """MyST markdown as it stands in the chapter, converted to Colab's markdown."""
+    return lambda text: convert_markdown(text, ctx, root / "notebooks" / "01_chapter.md")
 
 
 def test_references_give_author_year_and_a_link(root):
@@ -100,40 +109,37 @@ def test_references_give_author_year_and_a_link(root):
     assert refs["wang2012baselines"].url.startswith("https://scholar.google.com/scholar?q=Baselines+and+Bigrams")
 
 
-def test_a_citation_with_two_keys(ctx, root):
-    page = root / "notebooks" / "01_chapter.md"
-    text = convert_markdown("As shown {cite}`kim2014cnn, manning2008ir` and by {cite:t}`kim2014cnn`.", ctx, page)
+def test_a_citation_with_two_keys(convert):
+    text = convert("As shown {cite}`kim2014cnn, manning2008ir` and by {cite:t}`kim2014cnn`.")
     assert text == ("As shown ([Kim, 2014](https://arxiv.org/abs/1408.5882); "
                     "[Manning et al., 2008](https://doi.org/10.1017/CBO9780511809071)) "
                     "and by [Kim (2014)](https://arxiv.org/abs/1408.5882).")
 
 
-def test_an_unknown_citation_names_the_key(ctx, root):
+def test_an_unknown_citation_names_the_key(convert):
     with pytest.raises(ValueError, match="'nobody2020'.*references.bib"):
-        convert_markdown("{cite}`nobody2020`", ctx, root / "notebooks" / "01_chapter.md")
+        convert("{cite}`nobody2020`")
 
 
-def test_a_dropdown_admonition_becomes_details_and_others_a_quote(ctx, root):
-    page = root / "notebooks" / "01_chapter.md"
-    dropdown = convert_markdown(":::{admonition} Solution\n:class: dropdown\nTwice $x$.\n:::", ctx, page)
+def test_a_dropdown_admonition_becomes_details_and_others_a_quote(convert):
+    dropdown = convert(":::{admonition} Solution\n:class: dropdown\nTwice $x$.\n:::")
     assert dropdown == "<details>\n<summary>Solution</summary>\n\nTwice $x$.\n\n</details>"
-    note = convert_markdown("Before.\n\n```{note}\nMind the {cite}`kim2014cnn`.\n```\n\nAfter.", ctx, page)
+    note = convert("Before.\n\n```{note}\nMind the {cite}`kim2014cnn`.\n```\n\nAfter.")
     assert note == ("Before.\n\n> **Note**\n>\n> Mind the ([Kim, 2014](https://arxiv.org/abs/1408.5882)).\n\n"
                     "After.")
 
 
-def test_nested_directives_math_labels_and_refs(ctx, root):
-    page = root / "notebooks" / "01_chapter.md"
-    text = convert_markdown("(sec-x)=\n::::{tip}\n:::{math}\na = b\n:::\n::::\n"
-                            "See {ref}`offline-data`, {doc}`the set-up <../book/setup>` and {math}`a`.", ctx, page)
+def test_nested_directives_math_labels_and_refs(convert):
+    text = convert("(sec-x)=\n::::{tip}\n:::{math}\na = b\n:::\n::::\n"
+                   "See {ref}`offline-data`, {doc}`the set-up <../book/setup>` and {math}`a`.")
     assert text == ("> **Tip**\n>\n> $$\n> a = b\n> $$\n"
-                    "See [Data, online and offline](https://github.com/nlpcourse/nlpcourse/blob/main/book/setup.md), "
-                    "[the set-up](https://github.com/nlpcourse/nlpcourse/blob/main/book/setup.md) and $a$.")
+                    f"See [Data, online and offline]({GITHUB}/book/setup.md), "
+                    f"[the set-up]({GITHUB}/book/setup.md) and $a$.")
 
 
-def test_code_blocks_are_left_alone(ctx, root):
+def test_code_blocks_are_left_alone(convert):
     text = "```python\nprint('{cite}`x`')\n```"
-    assert convert_markdown(text, ctx, root / "notebooks" / "01_chapter.md") == text
+    assert convert(text) == text
 
 
 def test_a_solution_cell_is_a_collapsed_form_without_markers(ctx, root):
@@ -162,13 +168,12 @@ def test_the_command_writes_then_checks(root, capsys):
     assert "01_chapter.ipynb differs from 01_chapter.md" in capsys.readouterr().err
 
 
-def test_relative_links_point_to_github_or_colab(ctx, root):
-    page = root / "notebooks" / "01_chapter.md"
-    text = convert_markdown("See the [set-up](../book/setup.md#data), [chapter 1](01_chapter.md), "
-                            "[a site](https://example.org/x.md) and [above](#top).", ctx, page)
-    assert text == ("See the [set-up](https://github.com/nlpcourse/nlpcourse/blob/main/book/setup.md#data), "
-                    "[chapter 1](https://colab.research.google.com/github/nlpcourse/nlpcourse/blob/main/"
-                    "notebooks/01_chapter.ipynb), [a site](https://example.org/x.md) and [above](#top).")
+def test_relative_links_point_to_github_or_colab(convert):
+    text = convert("See the [set-up](../book/setup.md#data), [chapter 1](01_chapter.md), "
+                   "[a site](https://example.org/x.md) and [above](#top).")
+    assert text == (f"See the [set-up]({GITHUB}/book/setup.md#data), "
+                    f"[chapter 1]({COLAB}/notebooks/01_chapter.ipynb), "
+                    "[a site](https://example.org/x.md) and [above](#top).")
 
 
 def test_the_check_also_fails_on_a_chapter_that_reads_the_checkout(root, capsys):

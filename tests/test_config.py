@@ -60,6 +60,23 @@ def test_bad_seed_in_the_environment_is_named(monkeypatch):
 def test_config_is_frozen():
     cfg = PROFILES["quick"]
     with pytest.raises(dataclasses.FrozenInstanceError):
-        cfg.epochs = 99
-    assert cfg.replace(epochs=5).epochs == 5 and cfg.epochs != 5
+        cfg.seed = 99
+    assert cfg.replace(seed=5).seed == 5 and cfg.seed != 5
     assert isinstance(cfg, RunConfig)
+
+
+def test_run_config_holds_profile_seed_and_data_sizes_only():
+    """Model sizes and training settings live beside each model (preset and recipe), not here."""
+    assert [f.name for f in dataclasses.fields(RunConfig)] == ["profile", "seed", "train_size", "test_size"]
+
+
+def test_train_recipe_checks_its_fields_and_defaults_to_fits():
+    from nlpcourse.config import TrainRecipe
+    assert (TrainRecipe().epochs, TrainRecipe().lr, TrainRecipe().patience, TrainRecipe().schedule) == \
+        (1, 1e-3, None, "constant")
+    for field, bad in [("epochs", 0), ("batch_size", 2.5), ("accumulate", 0), ("patience", 0), ("lr", 0.0),
+                       ("truncating", "middle")]:
+        with pytest.raises(ValueError, match=f"^{field} must"):
+            TrainRecipe(**{field: bad})
+    with pytest.raises(TypeError, match="no field 'epoch'.*its fields are batch_size"):
+        TrainRecipe().replace(epoch=3)

@@ -7,9 +7,11 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from nlpcourse.metrics import IGNORE_INDEX
 from nlpcourse.models.elmo import BiLM, ELMoClassifier, ELMoConfig, ScalarMix, bilm_targets, reverse_padded
+from nlpcourse.tokens import IGNORE_INDEX
 from nlpcourse.train import evaluate, fit
+
+from helpers import overfit
 
 V, H = 23, 16
 
@@ -109,15 +111,7 @@ def test_loss_is_the_mean_of_both_directions_over_real_tokens_only():
 
 def test_overfits_a_tiny_batch():
     model, idx = tiny(seed=4).train(), padded_batch(lengths=(7, 7, 5, 6), seed=4)
-    targets = bilm_targets(idx)
-    optimizer = torch.optim.Adam(model.parameters(), lr=2e-2)
-    losses = []
-    for _ in range(100):
-        _, loss = model(idx, targets)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.item())
+    losses = overfit(model, (idx, bilm_targets(idx)), torch.optim.Adam(model.parameters(), lr=2e-2), steps=100)
     assert losses[0] > math.log(V) - 0.5 and losses[-1] < 0.1 * losses[0]
 
 

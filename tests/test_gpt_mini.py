@@ -13,6 +13,8 @@ from nlpcourse.layers.transformer import TransformerEncoderBlock, gelu_tanh  # n
 from nlpcourse.models.gpt_mini import (GPT, GPTConfig, filter_logits, from_hf_state, load_hf_gpt2,  # noqa: E402
                                        next_token_targets)
 
+from helpers import overfit  # noqa: E402
+
 VOCAB, POSITIONS = 97, 32
 SIZES = dict(vocab_size=VOCAB, n_positions=POSITIONS, n_embd=32, n_layer=2, n_head=4)
 
@@ -147,15 +149,7 @@ def test_a_tiny_gpt_overfits_one_batch():
     torch.manual_seed(0)
     model = GPT(GPTConfig(vocab_size=20, n_positions=16, n_embd=32, n_layer=2, n_head=2, dropout=0.0))
     ids = torch.randint(0, 20, (4, 16))
-    targets = next_token_targets(ids)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
-    losses = []
-    for _ in range(100):
-        _, loss = model(ids, targets)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.item())
+    losses = overfit(model, (ids, next_token_targets(ids)), torch.optim.AdamW(model.parameters(), lr=3e-3), steps=100)
     assert losses[0] > 2.5 and losses[-1] < 0.2 * losses[0], (losses[0], losses[-1])
 
 

@@ -16,8 +16,8 @@ from nlpcourse.data.imdb import Reviews  # noqa: E402
 from nlpcourse.hf import checkpoints  # noqa: E402
 from nlpcourse.hf.data import (ReviewBatches, check_labels, check_max_length, check_tokenizer,  # noqa: E402
                                encode_reviews, max_positions, special_tokens_around, truncate)
-from nlpcourse.hf.finetune import (encode_imdb, finetune, finetune_recipe, finetune_with_trainer,  # noqa: E402
-                                   freeze_encoder, scores, trainer_arguments)
+from nlpcourse.hf.finetune import (finetune, finetune_recipe, finetune_with_trainer, freeze_encoder,  # noqa: E402
+                                   scores, tokenize_imdb, trainer_arguments)
 from nlpcourse.hf.tiny import tiny_model, tiny_tokenizer  # noqa: E402
 
 CFG = get_config("quick", seed=0)
@@ -234,7 +234,7 @@ def test_recipes():
 def _tiny_setup(arch_tok, n=480):
     model = tiny_model("bert", arch_tok, seed=0)
     recipe = finetune_recipe(CFG).replace(max_length=48, batch_size=16, epochs=3, lr=3e-3)
-    data = encode_imdb(model, arch_tok, synthetic_reviews(n, seed=1), synthetic_reviews(200, seed=2), recipe)
+    data = tokenize_imdb(model, arch_tok, synthetic_reviews(n, seed=1), synthetic_reviews(200, seed=2), recipe)
     return model, recipe, data
 
 
@@ -287,7 +287,7 @@ def test_fit_and_trainer_take_the_same_steps(bert_tok):
         for module in model.modules():
             if isinstance(module, torch.nn.Dropout):
                 module.p = 0.0
-        data = encode_imdb(model, bert_tok, synthetic_reviews(90, seed=4), synthetic_reviews(20, seed=5), recipe,
+        data = tokenize_imdb(model, bert_tok, synthetic_reviews(90, seed=4), synthetic_reviews(20, seed=5), recipe,
                            shuffle=False)
         assert len(set(data.train.lengths)) == 1, "one length: the fixed order is the reviews' order"
         if how == "fit":

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from nlpcourse import installcheck
-from nlpcourse.colab import chapters, executed_pages
-from nlpcourse.installcheck import checkout_reads, climbs_out
+from nlpcourse.site import installcheck
+from nlpcourse.site.colab import chapters, executed_pages
+from nlpcourse.site.installcheck import checkout_reads, climbs_out
 
 ROOT = Path(__file__).resolve().parents[1]
 CELL = "```{code-cell} ipython3\n%s\n```\n"

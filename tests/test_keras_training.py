@@ -9,8 +9,8 @@ keras = pytest.importorskip("keras")
 from nlpcourse.config import get_config  # noqa: E402
 from nlpcourse.data.loaders import IMDBData  # noqa: E402
 from nlpcourse.keras import compile_classifier, fit_classifier, learning_rate_schedule  # noqa: E402
-from nlpcourse.models.configs import TrainRecipe  # noqa: E402
-from nlpcourse.models.zoo import build_model  # noqa: E402
+from nlpcourse.config import TrainRecipe  # noqa: E402
+from nlpcourse.pipelines.zoo import build_model  # noqa: E402
 from nlpcourse.optim import lr_factor  # noqa: E402
 
 
@@ -23,6 +23,21 @@ def test_the_keras_schedule_equals_ours(schedule, warmup):
     assert theirs == pytest.approx(ours, abs=1e-8)
     with pytest.raises(ValueError, match="schedule"):
         learning_rate_schedule(0.01, "step", 0, 10)
+
+
+@pytest.mark.parametrize("schedule", ["constant", "linear", "cosine"])
+@pytest.mark.parametrize("warmup, total_steps", [(0, 30), (4, 30), (0.1, 50), (7, 7), (9, 5), (0, 1)])
+def test_pytorch_and_keras_give_every_step_the_same_rate(schedule, warmup, total_steps):
+    torch = pytest.importorskip("torch")
+    from nlpcourse.optim import make_scheduler
+    optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.01)
+    scheduler = make_scheduler(optimizer, schedule, warmup, total_steps)
+    rate = learning_rate_schedule(0.01, schedule, warmup, total_steps)
+    for step in range(total_steps + 12):
+        pytorchs = optimizer.param_groups[0]["lr"]
+        assert float(rate(step)) == pytest.approx(pytorchs, rel=1e-6, abs=1e-12), step
+        optimizer.step()
+        scheduler.step()
 
 
 def test_weight_decay_spares_biases_as_in_torch():

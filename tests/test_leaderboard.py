@@ -39,7 +39,7 @@ COURSE_MODELS = {"tfidf_logreg", "nbsvm", "glove_mean_logreg", "glove_centroids_
 
 
 def test_the_quick_leaderboard_has_every_model_of_the_course_and_the_full_one_every_chapter():
-    from nlpcourse.models.zoo import ZOO
+    from nlpcourse.pipelines.zoo import ZOO
     results = load_results()
     quick = results[results["profile"] == "quick"]
     missing = (COURSE_MODELS | set(ZOO)) - set(quick["model"])

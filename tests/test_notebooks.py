@@ -44,24 +44,24 @@ def test_chapters_are_not_paired_with_ipynb_and_colab_installs_the_colab_extra()
     for chapter in CHAPTERS:
         nb = _read(chapter)
         assert "ipynb" not in nb.metadata["jupytext"]["formats"], \
-            f"{chapter.name}: the .ipynb is generated (python -m nlpcourse.colab), not a jupytext pair"
+            f"{chapter.name}: the .ipynb is generated (python -m nlpcourse.site.colab), not a jupytext pair"
         first_code = next(c for c in nb.cells if c.cell_type == "code").source
         assert '"nlpcourse[colab] @ git+' in first_code, f"{chapter.name}: the first cell installs nlpcourse[colab]"
 
 
 @pytest.fixture(scope="module")
 def colab_context():
-    from nlpcourse.colab import load_context
+    from nlpcourse.site.colab import load_context
     return load_context(ROOT)
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
 def test_colab_notebook_is_generated_from_its_source(chapter, colab_context):
-    from nlpcourse.colab import render
+    from nlpcourse.site.colab import render
     ipynb = chapter.with_suffix(".ipynb")
-    assert ipynb.is_file(), f"missing {ipynb.name}: run python -m nlpcourse.colab"
+    assert ipynb.is_file(), f"missing {ipynb.name}: run python -m nlpcourse.site.colab"
     assert ipynb.read_text() == render(chapter, colab_context), \
-        f"{ipynb.name} has drifted from {chapter.name}: run python -m nlpcourse.colab"
+        f"{ipynb.name} has drifted from {chapter.name}: run python -m nlpcourse.site.colab"
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
@@ -107,7 +107,7 @@ def test_book_builds_without_warnings(tmp_path):
     root = tmp_path / "book"
     shutil.copytree(ROOT, root, ignore=shutil.ignore_patterns("_build", ".git", ".pytest_cache", "student",
                                                                ".hypothesis", "__pycache__"))
-    result = subprocess.run([sys.executable, "-m", "nlpcourse.book", "--no-execute", "--root", str(root)],
+    result = subprocess.run([sys.executable, "-m", "nlpcourse.site.book", "--no-execute", "--root", str(root)],
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     page = (root / "_build" / "html" / "notebooks" / f"{CHAPTERS[0].stem}.html").read_text()

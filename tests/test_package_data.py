@@ -28,7 +28,7 @@ leaderboard.leaderboard_table(results), leaderboard.framework_pairs(results), le
 for pattern in patterns:
     report, path = leaderboard.load_benchmark(pattern)
     assert path.resolve().is_relative_to(site), path
-from nlpcourse import chaptertimes
+from nlpcourse.site import chaptertimes
 chaptertimes.status_markdown()
 print(len(results), "rows,", len(patterns), "benchmark files")
 """

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from nlpcourse.pagecheck import noise_in_html, noise_in_outputs, noise_in_text
+from nlpcourse.site.pagecheck import noise_in_html, noise_in_outputs, noise_in_text
 
 
 @pytest.mark.parametrize("text, kind", [

@@ -281,7 +281,7 @@ def test_classifier_loader_keeps_each_label_with_its_row(shuffle):
     assert sorted(seen) == list(range(50))
     with pytest.raises(ValueError, match="X has 50 rows but y has 49 labels"):
         ClassifierLoader(X, y[:49])
-    with pytest.raises(ValueError, match="X must be a 2-D array of token ids"):
+    with pytest.raises(ValueError, match="X must be a 2-D array of token indices"):
         ClassifierLoader(X.astype(float), y)
 
 

@@ -35,7 +35,7 @@ def test_search_edge_cases():
 
 def test_nbsvm_learns_on_held_out_reviews(imdb_data_dir, monkeypatch):
     monkeypatch.setenv("NLPCOURSE_DATA", str(imdb_data_dir))
-    from nlpcourse import baselines
+    from nlpcourse.pipelines import baselines
     from nlpcourse.data import load_imdb
     train, test = load_imdb("train", n=2000, seed=0), load_imdb("test", n=1000, seed=1)
     scores = baselines.nbsvm(train.texts, train.labels, test.texts, test.labels)

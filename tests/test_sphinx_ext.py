@@ -1,8 +1,8 @@
 """The site's extension: assets from installed packages, solutions without markers, author-year labels."""
 from __future__ import annotations
 
-from nlpcourse.exercises.student import without_solution_markers
-from nlpcourse.sphinx_ext import asset_sources
+from nlpcourse.site.student import without_solution_markers
+from nlpcourse.site.sphinx_ext import asset_sources
 
 
 def test_mathjax_and_plotly_come_from_installed_packages():
@@ -23,7 +23,7 @@ def test_bibliography_labels_read_like_the_citations():
     from pybtex.database import parse_string
     from pybtex.plugin import find_plugin
 
-    import nlpcourse.sphinx_ext as ext
+    import nlpcourse.site.sphinx_ext as ext
     ext._register_author_year_style()
     bib = parse_string("""
     @misc{a, author={Kim, Yoon}, title={CNN}, year={2014}}

@@ -13,6 +13,7 @@ from torch.utils.data import DataLoader, TensorDataset  # noqa: E402
 
 from nlpcourse.config import get_config  # noqa: E402
 from nlpcourse.data.loaders import encode_texts, make_loader  # noqa: E402
+from nlpcourse.models.contract import WithLoss  # noqa: E402
 from nlpcourse.text import Vocab  # noqa: E402
 from nlpcourse.train import History, evaluate, fit  # noqa: E402
 
@@ -28,7 +29,7 @@ def _data(n=96, d=10, seed=0):
 
 def _model(d=10, seed=0, classes=2):
     torch.manual_seed(seed)
-    return nn.Sequential(nn.Linear(d, 16), nn.ReLU(), nn.Dropout(0.1), nn.Linear(16, classes))
+    return WithLoss(nn.Sequential(nn.Linear(d, 16), nn.ReLU(), nn.Dropout(0.1), nn.Linear(16, classes)))
 
 
 def test_overfits_one_batch():
@@ -50,7 +51,7 @@ def test_a_three_class_classifier_learns_and_is_scored_with_macro_f1():
     history = fit(model, train, val, CFG, epochs=15, lr=1e-2, progress=False)
     scores = evaluate(model, val, metrics=["accuracy", "f1", "macro_f1"])
     with torch.no_grad():
-        predicted = model.eval()(torch.as_tensor(X[450:])).argmax(1).numpy()
+        predicted = model.eval()(torch.as_tensor(X[450:]))[0].argmax(1).numpy()
     assert scores["accuracy"] >= 0.9 and history.val_accuracy[0] < history.val_accuracy[-1] + 1e-9
     assert scores["f1"] == scores["macro_f1"] == pytest.approx(f1_score(y[450:], predicted, average="macro"))
 
@@ -112,11 +113,12 @@ class PackedLSTM(nn.Module):
         self.lstm = nn.LSTM(8, hidden, batch_first=True)
         self.out = nn.Linear(hidden, 2)
 
-    def forward(self, ids, lengths):
+    def forward(self, ids, lengths, targets=None):
         packed = nn.utils.rnn.pack_padded_sequence(self.embed(ids), lengths.cpu(), batch_first=True,
                                                    enforce_sorted=False)
         _, (h, _) = self.lstm(packed)
-        return self.out(h[-1])
+        logits = self.out(h[-1])
+        return logits, None if targets is None else nn.functional.cross_entropy(logits, targets)
 
 
 def _length_task(n, seed=0):
@@ -216,7 +218,7 @@ def test_accumulating_four_batches_of_8_gives_the_gradient_of_one_batch_of_32():
         before = [p.detach().clone() for p in model.parameters()]
         loader = [(torch.as_tensor(X[i:i + batch_size]).double(), torch.as_tensor(y[i:i + batch_size]))
                   for i in range(0, 32, batch_size)]
-        model[2].p = 0.0                                           # no dropout: the same function twice
+        model.module[2].p = 0.0                                           # no dropout: the same function twice
         fit(model, loader, None, None, epochs=1, optimizer=optimizer, accumulate=accumulate, clip_grad_norm=None,
             progress=False)
         return [b - p.detach() for b, p in zip(before, model.parameters())]
@@ -309,7 +311,7 @@ def test_evaluate_equals_sklearn():
     model = _model()
     scores = evaluate(model, make_loader(X, y, batch_size=7))
     with torch.no_grad():
-        logits = model.eval()(torch.as_tensor(X))
+        logits, _ = model.eval()(torch.as_tensor(X))
     probs = torch.softmax(logits, dim=1).numpy()
     assert scores["accuracy"] == accuracy_score(y, probs.argmax(1))
     assert scores["f1"] == f1_score(y, probs.argmax(1))
@@ -357,3 +359,46 @@ def test_encode_texts_pads_and_maps_unknown_words():
     assert X[0, :3].tolist() == [vocab.unk_index, vocab["good"], vocab["movie"]] and X[0, 3] == vocab.pad_index
     with pytest.raises(TypeError, match="list of texts"):
         encode_texts("one string", vocab, 4)
+
+
+def test_a_model_outside_the_contract_is_told_how_to_join_it():
+    """The loop takes (logits, loss) from forward(..., targets); it never guesses what a model returned."""
+    X, y = _data(n=16)
+    loader = make_loader(X, y, batch_size=8)
+    bare = nn.Sequential(nn.Linear(10, 2))
+    with pytest.raises(TypeError, match="takes no targets.*WithLoss"):
+        fit(bare, loader, progress=False)
+
+    class LogitsOnly(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.linear = nn.Linear(10, 2)
+
+        def forward(self, x, targets=None):
+            return self.linear(x)
+    with pytest.raises(TypeError, match="returned Tensor.*returns \\(logits, loss\\)"):
+        evaluate(LogitsOnly(), loader)
+
+    class ForgetsTheLoss(LogitsOnly):
+        def forward(self, x, targets=None):
+            return self.linear(x), None
+    with pytest.raises(ValueError, match="returned no loss although it was given targets"):
+        fit(ForgetsTheLoss(), loader, progress=False)
+    # with a loss_fn, the model is called without targets and the loop computes the loss
+    scores = evaluate(ForgetsTheLoss(), loader, loss_fn=nn.functional.cross_entropy)
+    assert np.isfinite(scores["loss"])
+
+
+def test_fit_takes_a_recipe_whole_and_overrides_by_name():
+    from nlpcourse.config import TrainRecipe
+    X, y = _data(n=32)
+    loader = make_loader(X, y, batch_size=8)
+    recipe = TrainRecipe(epochs=3, lr=1e-2, schedule="linear", warmup=2)
+    assert fit(_model(), loader, None, CFG, recipe, progress=False).epochs == 3
+    assert fit(_model(), loader, None, CFG, recipe, epochs=1, progress=False).epochs == 1
+    with pytest.raises(TypeError, match="'max_epochs'.*may override its epochs, lr"):
+        fit(_model(), loader, None, CFG, recipe, max_epochs=1)
+    with pytest.raises(TypeError, match="'batch_size'"):
+        fit(_model(), loader, None, CFG, recipe, batch_size=4)     # the loader's, not fit's
+    with pytest.raises(ValueError, match="patience.*val_loader"):
+        fit(_model(), loader, None, CFG, recipe.replace(patience=2), progress=False)

@@ -13,6 +13,8 @@ from nlpcourse.models.attention_rnn import AttentionRNNClassifier, AttentionRNNC
 from nlpcourse.models.transformer import TransformerClassifier, TransformerConfig  # noqa: E402
 from nlpcourse.utils import count_params  # noqa: E402
 
+from helpers import word_order_task  # noqa: E402
+
 
 def padded_twice(vocab_size: int, lengths=(4, 30, 99), widths=(100, 500), seed=0) -> list[np.ndarray]:
     """The same reviews padded to each width (padding at the end, index 0)."""
@@ -53,9 +55,9 @@ def test_a_transformer_prediction_does_not_depend_on_how_far_the_review_is_padde
     model = TransformerClassifier(config).eval()
     short, long = padded_twice(50)
     with torch.no_grad():
-        assert torch.allclose(model(torch.as_tensor(short)), model(torch.as_tensor(long)), atol=1e-5)
+        assert torch.allclose(model(torch.as_tensor(short))[0], model(torch.as_tensor(long))[0], atol=1e-5)
     empty = torch.zeros(1, 10, dtype=torch.long)
-    assert torch.isfinite(model(empty)).all(), "an empty review still gives finite logits"
+    assert torch.isfinite(model(empty)[0]).all(), "an empty review still gives finite logits"
     pytest.importorskip("keras")
     from nlpcourse.keras.attention import get_transformer
     keras_model = get_transformer(config)
@@ -83,7 +85,7 @@ def test_attention_lstm_weights_sum_to_one_over_the_real_words():
     model = AttentionRNNClassifier(config).eval()
     short, long = padded_twice(50)
     with torch.no_grad():
-        assert torch.allclose(model(torch.as_tensor(short)), model(torch.as_tensor(long)), atol=1e-6)
+        assert torch.allclose(model(torch.as_tensor(short))[0], model(torch.as_tensor(long))[0], atol=1e-6)
         _, weights = model.pool(torch.as_tensor(short))
     assert torch.allclose(weights.sum(1), torch.ones(3)) and weights[0, 4:].abs().max() == 0
     one = model.attention_weights(short[1, :30])
@@ -121,16 +123,7 @@ def test_a_transformer_learns_word_order_with_positions():
     """Label 1 when token 1 comes before token 2, 0 when after: a bag of words cannot tell, positions can."""
     from nlpcourse.data.loaders import make_loader
     from nlpcourse.train import evaluate, fit
-    rng = np.random.default_rng(0)
-
-    def make(n):
-        X = rng.integers(3, 30, size=(n, 12))
-        y = rng.integers(0, 2, size=n)
-        for row in range(n):
-            i, j = sorted(rng.choice(12, size=2, replace=False))
-            X[row, i], X[row, j] = (1, 2) if y[row] else (2, 1)
-        return X, y
-    (X, y), (X_val, y_val) = make(2000), make(400)
+    (X, y), (X_val, y_val) = word_order_task(length=12, vocab_size=30)
     torch.manual_seed(0)
     model = TransformerClassifier(TransformerConfig(vocab_size=30, max_len=12, d_model=32, nhead=4, num_layers=2,
                                                     dim_feedforward=64, dropout=0.0))

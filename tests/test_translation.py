@@ -8,7 +8,7 @@ from nlpcourse.config import get_config
 from nlpcourse.data.translation import SPECIALS, TranslationData, TranslationSetup
 from nlpcourse.text.bleu import corpus_bleu
 from nlpcourse.text.vocab import Vocab
-from nlpcourse.translation import TRANSLATORS, build_translator, score_hypotheses
+from nlpcourse.pipelines.translation import TRANSLATORS, build_translator, score_hypotheses
 
 
 def toy_data() -> TranslationData:

@@ -7,7 +7,7 @@ import pytest
 from nlpcourse.config import get_config
 from nlpcourse.data.translation import (EOS, SPECIALS, TranslationSetup, detokenize, load_fra_eng, normalize,
                                         prepare_translation, split_by_source, tokenize)
-from nlpcourse.metrics import IGNORE_INDEX
+from nlpcourse.tokens import IGNORE_INDEX
 
 from conftest import real_data_dir
 

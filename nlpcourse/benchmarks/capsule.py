@@ -20,7 +20,7 @@ def run(args: argparse.Namespace) -> dict:
     from nlpcourse.benchmarks.timing import alternate, first_reviews
     from nlpcourse.config import get_config
     from nlpcourse.data.loaders import prepare_imdb
-    from nlpcourse.models import zoo
+    from nlpcourse.pipelines import zoo
     from nlpcourse.models.capsnet import CapsNetClassifier
     from nlpcourse.notebook import describe_hardware
     from nlpcourse.train import fit

@@ -73,9 +73,9 @@ def run(args: argparse.Namespace) -> dict:
 def run_finetune(args: argparse.Namespace, cfg, recipe, date: str) -> dict:
     import dataclasses
 
-    from nlpcourse.benchmarks.imdb import PeakMemory, git_commit, make_row
+    from nlpcourse.benchmarks.records import PeakMemory, git_commit, make_row
     from nlpcourse.hf.checkpoints import load_classifier
-    from nlpcourse.hf.finetune import encode_imdb, finetune, freeze_encoder, scores
+    from nlpcourse.hf.finetune import finetune, freeze_encoder, scores, tokenize_imdb
     from nlpcourse.leaderboard import write_rows
     from nlpcourse.notebook import describe_hardware
     from nlpcourse.utils import count_params
@@ -91,7 +91,7 @@ def run_finetune(args: argparse.Namespace, cfg, recipe, date: str) -> dict:
         model, tokenizer = load_classifier(recipe.checkpoint, seed=cfg.seed)
         if kind == "probe":
             freeze_encoder(model)
-        data = encode_imdb(model, tokenizer, train, test, recipe, seed=cfg.seed)
+        data = tokenize_imdb(model, tokenizer, train, test, recipe, seed=cfg.seed)
         with PeakMemory("torch") as memory:
             start = time.perf_counter()
             history = finetune(model, data, recipe, cfg, lr=recipe.probe_lr if kind == "probe" else None)
@@ -119,7 +119,7 @@ def run_finetune(args: argparse.Namespace, cfg, recipe, date: str) -> dict:
 def run_speed(args: argparse.Namespace, cfg, recipe) -> dict:
     """Tokens per second of training: the course's ``fit`` against ``transformers.Trainer``, alternated."""
     from nlpcourse.hf.checkpoints import load_classifier
-    from nlpcourse.hf.finetune import encode_imdb, finetune, finetune_with_trainer
+    from nlpcourse.hf.finetune import finetune, finetune_with_trainer, tokenize_imdb
     from nlpcourse.notebook import describe_hardware
     train, test = _reviews(cfg, args.reviews, 64)
     recipe = recipe.replace(epochs=1)
@@ -128,7 +128,7 @@ def run_speed(args: argparse.Namespace, cfg, recipe) -> dict:
     for _ in range(args.repeats):
         for how in seconds:
             model, tokenizer = load_classifier(recipe.checkpoint, seed=cfg.seed)
-            data = encode_imdb(model, tokenizer, train, test, recipe, seed=cfg.seed, val_share=0.01)
+            data = tokenize_imdb(model, tokenizer, train, test, recipe, seed=cfg.seed, val_share=0.01)
             tokens = data.train.tokens()
             start = time.perf_counter()
             if how == "fit":

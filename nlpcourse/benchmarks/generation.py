@@ -130,7 +130,7 @@ def run(args) -> dict:
 
     from nlpcourse.config import get_config
     from nlpcourse.notebook import describe_hardware
-    from nlpcourse.pretraining import gpt_config, small_bert_config
+    from nlpcourse.pipelines.pretraining import gpt_config, small_bert_config
     cfg = get_config("full")
     vocab_size = 8192
     report: dict[str, Any] = {"benchmark": "generation", "hardware": describe_hardware(),

@@ -37,13 +37,13 @@ def run(args: argparse.Namespace) -> dict:
     import dataclasses
     import datetime as dt
 
-    from nlpcourse.benchmarks.imdb import PeakMemory, git_commit, make_row
+    from nlpcourse.benchmarks.records import PeakMemory, git_commit, make_row
     from nlpcourse.config import get_config
     from nlpcourse.data.pretraining import prepare_pretraining, unigram_perplexity
     from nlpcourse.leaderboard import BENCHMARKS_DIR, RESULTS_DIR, write_rows
     from nlpcourse.notebook import describe_hardware
-    from nlpcourse.pretraining import (finetune_classifier, finetune_recipe, mlm_recipe, pretrain_mlm,
-                                       small_bert_config, test_scores)
+    from nlpcourse.pipelines.pretraining import (bert_classifier_recipe, finetune_classifier, mlm_recipe,
+                                                 pretrain_mlm, small_bert_config, test_scores)
     from nlpcourse.utils import count_params
     cfg = get_config(args.profile)
     date = dt.date.today().isoformat()
@@ -61,14 +61,10 @@ def run(args: argparse.Namespace) -> dict:
               "whole_word_masking": args.whole_word,
               "model": dataclasses.asdict(small_bert_config(cfg, data.vocab_size)),
               "mlm_recipe": dataclasses.asdict(mlm_recipe(cfg)),
-              "finetune_recipe": dataclasses.asdict(finetune_recipe(cfg)), "finetune_epochs_cap": args.epochs,
+              "finetune_recipe": dataclasses.asdict(bert_classifier_recipe(cfg)), "finetune_epochs_cap": args.epochs,
               "unigram_perplexity": round(unigram_perplexity(data.X_pretrain, data.X_held_out, data.vocab_size), 2)}
 
-    def save() -> None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(report, indent=2, default=str) + "\n")
-
-    save()
+    _save(report, out)
     if args.resume is not None:
         mlm = _resume_mlm(args, cfg, data, report)
     else:
@@ -78,12 +74,8 @@ def run(args: argparse.Namespace) -> dict:
                          "held_out_perplexity": round(history.val["perplexity"][-1], 2),
                          "held_out_token_accuracy": round(history.val["token_accuracy"][-1], 4),
                          "train_loss": [round(x, 4) for x in history.train_loss]}
-        if args.save_dir is not None:
-            from nlpcourse.checkpoint import save_weights
-            save_weights(mlm, args.save_dir / "bert-mlm.safetensors")
-    print(f"MLM: held-out perplexity {report['mlm']['held_out_perplexity']} "
-          f"(unigram {report['unigram_perplexity']})", flush=True)
-    save()
+        _save_weights(args, mlm, "bert-mlm")
+    _language_model_done(report, out, "mlm", "MLM")
     commit, leaderboard = git_commit(), []
     for name, bert in (("bert-mini-pretrained", mlm.bert), ("bert-mini-scratch", None)):
         with PeakMemory("torch") as memory:
@@ -100,20 +92,37 @@ def run(args: argparse.Namespace) -> dict:
         settings = {"config": report["model"], "recipe": report["finetune_recipe"]}
         if bert is not None:
             settings |= {"pretraining": report["mlm"] | {"rows": report["pretrain_rows_used"]}}
-        sizes = {"n_train": len(data.y_train), "n_val": len(data.y_val), "n_test": len(data.y_test)}
-        leaderboard.append(make_row(name, "torch", 9, description, cfg, sizes, scores, count_params(model), seconds,
-                                    history.epochs, history.best_epoch, memory, settings, commit))
-        if args.save_dir is not None:
-            from nlpcourse.checkpoint import save_weights
-            save_weights(model, args.save_dir / f"{name}.safetensors")
-        save()
+        leaderboard.append(make_row(name, "torch", 9, description, cfg, data.split_sizes, scores, count_params(model),
+                                    seconds, history.epochs, history.best_epoch, memory, settings, commit))
+        _save_weights(args, model, name)
+        _save(report, out)
     gain = report["bert-mini-pretrained"]["test_accuracy"] - report["bert-mini-scratch"]["test_accuracy"]
     report["gain_points"] = round(100 * gain, 2)
     print(f"gain from pretraining: {report['gain_points']:+.2f} points", flush=True)
-    save()
+    _save(report, out)
     write_rows(leaderboard, RESULTS_DIR / f"{cfg.profile}-{date}.json")
     print(f"wrote {out} and the leaderboard rows")
     return report
+
+
+def _save(report: dict, out: Path) -> None:
+    """Write the results so far (a run cut short keeps what it has measured)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2, default=str) + "\n")
+
+
+def _save_weights(args: argparse.Namespace, model, name: str) -> None:
+    """``model``'s weights as ``name.safetensors`` in ``--save-dir``, when it is given."""
+    if args.save_dir is not None:
+        from nlpcourse.checkpoint import save_weights
+        save_weights(model, args.save_dir / f"{name}.safetensors")
+
+
+def _language_model_done(report: dict, out: Path, stage: str, label: str) -> None:
+    """Say the language model's held-out perplexity beside the unigram model's, and save the results."""
+    print(f"{label}: held-out perplexity {report[stage]['held_out_perplexity']} "
+          f"(unigram {report['unigram_perplexity']})", flush=True)
+    _save(report, out)
 
 
 def _take_earlier_stage(args: argparse.Namespace, report: dict, stage: str, weights: str, same: tuple[str, ...]) -> None:
@@ -134,7 +143,7 @@ def _resume_mlm(args: argparse.Namespace, cfg, data, report: dict):
     """The masked-LM model of an earlier run: its figures from ``--resume``, its weights from ``--save-dir``."""
     from nlpcourse.checkpoint import load_weights
     from nlpcourse.models.bert_mini import BertForMaskedLM
-    from nlpcourse.pretraining import small_bert_config
+    from nlpcourse.pipelines.pretraining import small_bert_config
     _take_earlier_stage(args, report, "mlm", "bert-mlm.safetensors",
                         ("profile", "data", "pretrain_rows_used", "model", "mlm_recipe", "whole_word_masking"))
     return load_weights(BertForMaskedLM(small_bert_config(cfg, data.vocab_size)), args.save_dir / "bert-mlm.safetensors")
@@ -146,7 +155,7 @@ def _resume_bilm(args: argparse.Namespace, cfg, data, report: dict):
 
     from nlpcourse.checkpoint import load_state_exactly
     from nlpcourse.models.elmo import BiLM
-    from nlpcourse.pretraining import elmo_config
+    from nlpcourse.pipelines.pretraining import elmo_config
     _take_earlier_stage(args, report, "bilm", "bilm.safetensors",
                         ("profile", "data", "lm_windows_used", "lm_window", "model", "lm_recipe"))
     bilm = BiLM(elmo_config(cfg, data.vocab_size))
@@ -160,11 +169,11 @@ def run_elmo(args: argparse.Namespace, cfg, date: str) -> dict:
     same classifier on its mixed layers and on its static layer 0 alone; both get a leaderboard row."""
     import dataclasses
 
-    from nlpcourse.benchmarks.imdb import PeakMemory, git_commit, make_row
+    from nlpcourse.benchmarks.records import PeakMemory, git_commit, make_row
     from nlpcourse.data.pretraining import prepare_pretraining, unigram_perplexity
     from nlpcourse.leaderboard import BENCHMARKS_DIR, RESULTS_DIR, write_rows
     from nlpcourse.notebook import describe_hardware
-    from nlpcourse.pretraining import (elmo_config, elmo_recipe, elmo_test_scores, lm_recipe, lm_windows_of,
+    from nlpcourse.pipelines.pretraining import (elmo_config, elmo_recipe, elmo_test_scores, lm_recipe, lm_windows_of,
                                        pretrain_bilm, train_elmo_classifier)
     from nlpcourse.utils import count_params
     out = args.out or BENCHMARKS_DIR / f"elmo-{cfg.profile}-{date}.json"
@@ -180,10 +189,6 @@ def run_elmo(args: argparse.Namespace, cfg, date: str) -> dict:
               "classifier_epochs_cap": args.epochs,
               "unigram_perplexity": round(unigram_perplexity(data.X_pretrain, data.X_held_out, data.vocab_size), 2)}
 
-    def save() -> None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(report, indent=2, default=str) + "\n")
-
     if args.resume is not None:
         bilm = _resume_bilm(args, cfg, data, report)
     else:
@@ -193,12 +198,8 @@ def run_elmo(args: argparse.Namespace, cfg, date: str) -> dict:
         report["bilm"] = {"seconds": round(time.perf_counter() - t0, 1), "steps": len(history.learning_rates),
                           "held_out_perplexity": {k: round(v, 2) for k, v in directions.items()},
                           "parameters": count_params(bilm)}
-        if args.save_dir is not None:
-            from nlpcourse.checkpoint import save_weights
-            save_weights(bilm, args.save_dir / "bilm.safetensors")
-    print(f"biLM: held-out perplexity {report['bilm']['held_out_perplexity']} "
-          f"(unigram {report['unigram_perplexity']})", flush=True)
-    save()
+        _save_weights(args, bilm, "bilm")
+    _language_model_done(report, out, "bilm", "biLM")
     commit, leaderboard = git_commit(), []
     names = {"all": ("elmo-features", "ELMo: a frozen biLM's layers mixed by learned weights, mean+max pooled, linear"),
              "static": ("elmo-static", "the same classifier on the biLM's context-free layer 0 alone")}
@@ -214,11 +215,10 @@ def run_elmo(args: argparse.Namespace, cfg, date: str) -> dict:
         print(f"{name}: test accuracy {scores['accuracy']:.4f} ({seconds:.0f}s)", flush=True)
         settings = {"bilm": report["model"], "bilm_pretraining": report["bilm"] | {"windows": len(train_windows)},
                     "recipe": report["classifier_recipe"]}
-        sizes = {"n_train": len(data.y_train), "n_val": len(data.y_val), "n_test": len(data.y_test)}
-        leaderboard.append(make_row(name, "torch", 9, description, cfg, sizes, scores,
+        leaderboard.append(make_row(name, "torch", 9, description, cfg, data.split_sizes, scores,
                                     count_params(model, trainable_only=False), seconds, history.epochs,
                                     history.best_epoch, memory, settings, commit))
-        save()
+        _save(report, out)
     write_rows(leaderboard, RESULTS_DIR / f"{cfg.profile}-{date}.json")
     print(f"wrote {out} and the leaderboard rows")
     return report

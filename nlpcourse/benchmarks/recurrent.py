@@ -67,7 +67,7 @@ def torch_vs_keras(cfg, n: int, repeats: int) -> dict:
 
     from nlpcourse.data.loaders import prepare_imdb
     from nlpcourse.keras import compile_classifier
-    from nlpcourse.models import zoo
+    from nlpcourse.pipelines import zoo
     from nlpcourse.train import fit
     recipe = zoo.recipe("bilstm", cfg)
     data = first_reviews(prepare_imdb(cfg, recipe), n)
@@ -95,7 +95,7 @@ def torch_vs_keras(cfg, n: int, repeats: int) -> dict:
 
 def bucketed_vs_padded(cfg) -> dict:
     from nlpcourse.data.loaders import prepare_imdb
-    from nlpcourse.models import zoo
+    from nlpcourse.pipelines import zoo
     from nlpcourse.train import evaluate, fit
     recipe = zoo.recipe("lstm", cfg)
     data = prepare_imdb(cfg, recipe)

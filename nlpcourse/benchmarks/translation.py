@@ -12,7 +12,7 @@ import argparse
 import time
 from pathlib import Path
 
-from nlpcourse.translation import LENGTH_PENALTY, TRANSLATORS
+from nlpcourse.pipelines.translation import LENGTH_PENALTY, TRANSLATORS
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> dict:
     from nlpcourse.data.translation import prepare_translation
     from nlpcourse.models.configs import Seq2SeqConfig
     from nlpcourse.notebook import describe_hardware
-    from nlpcourse.translation import copy_baseline, score_translations, summary_row, train_translator
+    from nlpcourse.pipelines.translation import copy_baseline, score_translations, summary_row, train_translator
     cfg = get_config(args.profile)
     models = [m for m in args.models.split(",") if m]
     data = prepare_translation(cfg)

@@ -21,16 +21,13 @@ from collections.abc import MutableMapping
 from pathlib import Path
 
 from nlpcourse.data.manifest import DataSource
+from nlpcourse.errors import DataError
 from nlpcourse.utils import show_progress
 
 DATA_ENV = "NLPCOURSE_DATA"
 CACHE_ENV = "NLPCOURSE_CACHE"
 TIMEOUT_S = 10.0
 CHUNK = 1 << 20
-
-
-class DataError(RuntimeError):
-    """A data set could not be found, downloaded or verified."""
 
 
 def absolute_data_env(environ: MutableMapping[str, str], cwd: str | Path | None = None) -> None:

@@ -6,12 +6,13 @@ on the training texts only, turn each review into a fixed-length row of indices.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
 from nlpcourse.config import RunConfig
-from nlpcourse.models.configs import TrainRecipe
+from nlpcourse.config import TrainRecipe
 from nlpcourse.text import Vocab, pad_sequences
 from nlpcourse.text.batching import bucket_batches
 from nlpcourse.utils import check_int
@@ -83,23 +84,28 @@ class BucketedLoader:
     Training order (``shuffle=True``) comes from :func:`~nlpcourse.text.batching.bucket_batches`,
     seeded with ``seed`` plus the epoch, so each epoch differs and every run repeats; without
     shuffling, batches go shortest first. Yields ``(inputs, labels)`` tensors like :func:`make_loader`.
-    Rows must be padded at the end (``padding="post"``), as :func:`encode_texts` does.
+    Rows must be padded at the end (``padding="post"``), as :func:`encode_texts` does; ``lengths``
+    counts the real tokens of each row where padding cannot (a pad id that is also a token's).
+
+    Loaders with other batches (masked-LM, dict batches; chapters 9-10) subclass it and turn each of
+    :meth:`blocks` into their batch; ``y=None`` suits one that makes its own targets.
     """
 
-    def __init__(self, X: np.ndarray, y: np.ndarray, batch_size: int = 64, shuffle: bool = False, seed: int = 0,
-                 pad_index: int = 0, bucket_size: int = 50):
-        X, y = np.asarray(X), np.asarray(y)
+    def __init__(self, X: np.ndarray, y: np.ndarray | None, batch_size: int = 64, shuffle: bool = False,
+                 seed: int = 0, pad_index: int = 0, bucket_size: int = 50, lengths: np.ndarray | None = None):
+        X = np.asarray(X)
         if X.ndim != 2 or X.dtype.kind not in "iu":
             raise ValueError(f"X must be a 2-D array of token indices, got shape {X.shape} and dtype {X.dtype}")
-        if len(X) != len(y):
+        if y is not None and len(X) != len(y):
             raise ValueError(f"X has {len(X)} rows but y has {len(y)} labels")
         check_int("batch_size", batch_size, minimum=1, hint="the number of reviews per batch, e.g. 64")
-        self.X, self.y, self.batch_size, self.shuffle = X, y.astype(np.int64), batch_size, shuffle
+        self.X, self.batch_size, self.shuffle = X, batch_size, shuffle
+        self.y = None if y is None else np.asarray(y).astype(np.int64)
         self.seed, self.bucket_size, self.epoch = seed, bucket_size, 0
-        self.lengths = review_lengths(X, pad_index)
+        self.lengths = review_lengths(X, pad_index) if lengths is None else np.asarray(lengths)
 
     def __len__(self) -> int:
-        return -(-len(self.y) // self.batch_size)
+        return -(-len(self.X) // self.batch_size)
 
     def batches(self) -> list[np.ndarray]:
         """The row indices of each batch, in this epoch's order."""
@@ -108,22 +114,26 @@ class BucketedLoader:
         order = np.argsort(self.lengths, kind="stable")
         return [order[i:i + self.batch_size] for i in range(0, len(order), self.batch_size)]
 
-    def __iter__(self):
-        import torch
+    def blocks(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """One epoch: each batch's row indices and its rows cut to the longest; a shuffling loader's next
+        epoch takes a new order, a fixed one repeats."""
         batches = self.batches()
         self.epoch += self.shuffle
         for rows in batches:
-            width = max(1, int(self.lengths[rows].max()))
-            yield torch.as_tensor(self.X[rows, :width]), torch.as_tensor(self.y[rows])
+            yield rows, self.X[rows, :max(1, int(self.lengths[rows].max()))]
+
+    def __iter__(self):
+        import torch
+        for rows, block in self.blocks():
+            yield torch.as_tensor(block), torch.as_tensor(self.y[rows])
 
 
 @dataclasses.dataclass
-class IMDBData:
-    """IMDB ready for a network: training rows (validation held out), validation rows, test rows (chapters 3-4).
+class LabelledSplits:
+    """Labelled rows in three splits: training (validation held out), validation, test (chapters 3-9).
 
-    ``X_*`` are padded token indices (``inputs="tokens"``) or TF-IDF vectors (``"tfidf"``);
-    ``vocab_size`` is the number of vocabulary entries, or of TF-IDF features.
-    """
+    The data classes of the chapters (:class:`IMDBData`, :class:`~nlpcourse.data.pretraining.PretrainingData`)
+    add what they need to these fields."""
 
     X_train: np.ndarray
     y_train: np.ndarray
@@ -131,6 +141,34 @@ class IMDBData:
     y_val: np.ndarray
     X_test: np.ndarray
     y_test: np.ndarray
+
+    @property
+    def split_sizes(self) -> dict[str, int]:
+        return {"n_train": len(self.y_train), "n_val": len(self.y_val), "n_test": len(self.y_test)}
+
+    def split_loaders(self, make: Callable[..., Any], batch_size: int, seed: int, eval_batch_size: int,
+                      **options: Any) -> tuple:
+        """``make(X, y, batch_size, ...)`` for each split: training shuffled (seeded), validation and test in order."""
+        return (make(self.X_train, self.y_train, batch_size, shuffle=True, seed=seed, **options),
+                make(self.X_val, self.y_val, eval_batch_size, **options),
+                make(self.X_test, self.y_test, eval_batch_size, **options))
+
+
+def hold_out(X: np.ndarray, y: np.ndarray, val_share: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(X_train, y_train, X_val, y_val)``: the first ``val_share`` of the rows held out for validation (the
+    rows come in a seeded random order, so it is a random validation set) (chapter 3)."""
+    n_val = int(len(y) * val_share)
+    return X[n_val:], y[n_val:], X[:n_val], y[:n_val]
+
+
+@dataclasses.dataclass
+class IMDBData(LabelledSplits):
+    """IMDB ready for a network: training rows (validation held out), validation rows, test rows (chapters 3-4).
+
+    ``X_*`` are padded token indices (``inputs="tokens"``) or TF-IDF vectors (``"tfidf"``);
+    ``vocab_size`` is the number of vocabulary entries, or of TF-IDF features.
+    """
+
     vocab: Vocab | None = None
     vectorizer: object | None = None
 
@@ -140,20 +178,15 @@ class IMDBData:
 
     @property
     def sizes(self) -> dict[str, int]:
-        return {"n_train": len(self.y_train), "n_val": len(self.y_val), "n_test": len(self.y_test)}
+        return self.split_sizes
 
     def loaders(self, batch_size: int, seed: int = 0, eval_batch_size: int = 256, bucket: bool = False) -> tuple:
         """Train (shuffled, seeded), validation and test loaders; ``bucket=True``: length-bucketed batches."""
         if bucket:
             if self.vocab is None:
                 raise ValueError("bucket=True needs token inputs (inputs='tokens'), not TF-IDF vectors")
-            pad = self.vocab.pad_index
-            return (BucketedLoader(self.X_train, self.y_train, batch_size, shuffle=True, seed=seed, pad_index=pad),
-                    BucketedLoader(self.X_val, self.y_val, eval_batch_size, pad_index=pad),
-                    BucketedLoader(self.X_test, self.y_test, eval_batch_size, pad_index=pad))
-        return (make_loader(self.X_train, self.y_train, batch_size, shuffle=True, seed=seed),
-                make_loader(self.X_val, self.y_val, eval_batch_size),
-                make_loader(self.X_test, self.y_test, eval_batch_size))
+            return self.split_loaders(BucketedLoader, batch_size, seed, eval_batch_size, pad_index=self.vocab.pad_index)
+        return self.split_loaders(make_loader, batch_size, seed, eval_batch_size)
 
 
 def prepare_imdb(cfg: RunConfig, recipe: TrainRecipe, inputs: str = "tokens", val_share: float = 0.1) -> IMDBData:
@@ -179,7 +212,5 @@ def prepare_imdb(cfg: RunConfig, recipe: TrainRecipe, inputs: str = "tokens", va
         vectorizer = TfidfVectorizer(min_df=5, max_features=recipe.max_vocab, sublinear_tf=True)
         X_train = vectorizer.fit_transform([clean_text(t) for t in train.texts]).toarray().astype(np.float32)
         X_test = vectorizer.transform([clean_text(t) for t in test.texts]).toarray().astype(np.float32)
-    y_train, y_test = train.labels.astype(np.int64), test.labels.astype(np.int64)
-    n_val = int(len(y_train) * val_share)
-    return IMDBData(X_train[n_val:], y_train[n_val:], X_train[:n_val], y_train[:n_val], X_test, y_test,
-                    vocab, vectorizer)
+    X_train, y_train, X_val, y_val = hold_out(X_train, train.labels.astype(np.int64), val_share)
+    return IMDBData(X_train, y_train, X_val, y_val, X_test, test.labels.astype(np.int64), vocab, vectorizer)

@@ -18,13 +18,14 @@ from typing import Any
 
 import numpy as np
 
-from nlpcourse.data.loaders import review_lengths
-from nlpcourse.text.batching import bucket_batches, pad_sequences
+from nlpcourse.data.loaders import BucketedLoader, LabelledSplits, hold_out, review_lengths
+from nlpcourse.text.batching import pad_sequences
 from nlpcourse.text.clean import clean_text
+from nlpcourse.tokens import BERT_SPECIALS
 from nlpcourse.utils import check_int
 
-SPECIAL_TOKENS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
-PAD, UNK, CLS, SEP, MASK = range(len(SPECIAL_TOKENS))
+SPECIAL_TOKENS = BERT_SPECIALS
+PAD, UNK, CLS, SEP, MASK = range(len(SPECIAL_TOKENS))       # train_wordpiece gives them the first ids
 
 
 def train_wordpiece(texts: Sequence[str], vocab_size: int, min_frequency: int = 2) -> Any:
@@ -105,62 +106,37 @@ def mask_tokens(ids, generator, vocab_size: int, probability: float = 0.15,
     return inputs, masked, targets
 
 
-class _Batches:
-    """Rows of similar lengths batched together, cut to their longest row, in a seeded order that changes
-    every epoch (as :class:`~nlpcourse.data.loaders.BucketedLoader`)."""
-
-    def __init__(self, X: np.ndarray, batch_size: int, shuffle: bool, seed: int):
-        X = np.asarray(X)
-        if X.ndim != 2 or X.dtype.kind not in "iu":
-            raise ValueError(f"X must be a 2-D array of token ids, got shape {X.shape} and dtype {X.dtype}")
-        check_int("batch_size", batch_size, minimum=1, hint="rows per batch, e.g. 32")
-        self.X, self.batch_size, self.shuffle, self.seed, self.epoch = X, batch_size, shuffle, seed, 0
-        self.lengths = review_lengths(X, PAD)
-
-    def __len__(self) -> int:
-        return -(-len(self.X) // self.batch_size)
-
-    def _rows(self):
-        if self.shuffle:
-            order = list(bucket_batches(self.lengths, self.batch_size, self.seed + self.epoch))
-        else:
-            by_length = np.argsort(self.lengths, kind="stable")
-            order = [by_length[i:i + self.batch_size] for i in range(0, len(by_length), self.batch_size)]
-        self.epoch += self.shuffle                     # a fixed loader gives the same batches (and masks) each time
-        for rows in order:
-            yield rows, self.X[rows, :max(1, int(self.lengths[rows].max()))]
-
-
-class MLMLoader(_Batches):
+class MLMLoader(BucketedLoader):
     """Masked-LM batches ``((input_ids, attention_mask, masked), targets)`` for
-    :class:`~nlpcourse.models.bert_mini.BertForMaskedLM`, masked afresh each epoch from ``seed`` (chapter 9)."""
+    :class:`~nlpcourse.models.bert_mini.BertForMaskedLM`, masked afresh each epoch from ``seed`` (chapter 9).
+
+    Rows of similar lengths go together, cut to their longest, as in :class:`~nlpcourse.data.loaders.BucketedLoader`;
+    a fixed loader (``shuffle=False``) gives the same batches and masks every time."""
 
     def __init__(self, X: np.ndarray, vocab_size: int, batch_size: int = 32, shuffle: bool = True, seed: int = 0,
                  probability: float = 0.15, continuation: np.ndarray | None = None):
-        super().__init__(X, batch_size, shuffle, seed)
+        super().__init__(X, None, batch_size, shuffle, seed, pad_index=PAD)
         self.vocab_size, self.probability, self.continuation = vocab_size, probability, continuation
 
     def __iter__(self):
         import torch
         generator = torch.Generator().manual_seed(self.seed * 1_000_003 + self.epoch)
-        for _, block in self._rows():
+        for _, block in self.blocks():
             ids = torch.as_tensor(block)
             inputs, masked, targets = mask_tokens(ids, generator, self.vocab_size, self.probability, self.continuation)
             yield (inputs, (ids != PAD).long(), masked), targets
 
 
-class ClassifierLoader(_Batches):
-    """Classification batches ``((input_ids, attention_mask), labels)`` (chapter 9)."""
+class ClassifierLoader(BucketedLoader):
+    """Classification batches ``((input_ids, attention_mask), labels)``, length-bucketed as
+    :class:`~nlpcourse.data.loaders.BucketedLoader` (chapter 9)."""
 
     def __init__(self, X: np.ndarray, y: np.ndarray, batch_size: int = 32, shuffle: bool = False, seed: int = 0):
-        super().__init__(X, batch_size, shuffle, seed)
-        if len(y) != len(X):
-            raise ValueError(f"X has {len(X)} rows but y has {len(y)} labels")
-        self.y = np.asarray(y, dtype=np.int64)
+        super().__init__(X, y, batch_size, shuffle, seed, pad_index=PAD)
 
     def __iter__(self):
         import torch
-        for rows, block in self._rows():
+        for rows, block in self.blocks():
             ids = torch.as_tensor(block)
             yield (ids, (ids != PAD).long()), torch.as_tensor(self.y[rows])
 
@@ -192,19 +168,13 @@ class PretrainingSetup:
 
 
 @dataclasses.dataclass
-class PretrainingData:
+class PretrainingData(LabelledSplits):
     """The unlabelled reviews for pretraining and held out, the labelled ones for fine-tuning (train,
     validation from the train split, test), all encoded with one WordPiece vocabulary (chapter 9)."""
 
     tokenizer: Any
     X_pretrain: np.ndarray
     X_held_out: np.ndarray
-    X_train: np.ndarray
-    y_train: np.ndarray
-    X_val: np.ndarray
-    y_val: np.ndarray
-    X_test: np.ndarray
-    y_test: np.ndarray
     setup: PretrainingSetup
 
     @property
@@ -212,14 +182,11 @@ class PretrainingData:
         return self.tokenizer.get_vocab_size()
 
     def sizes(self) -> dict[str, int]:
-        return {"pretrain_rows": len(self.X_pretrain), "held_out_rows": len(self.X_held_out),
-                "n_train": len(self.y_train), "n_val": len(self.y_val), "n_test": len(self.y_test),
+        return {"pretrain_rows": len(self.X_pretrain), "held_out_rows": len(self.X_held_out), **self.split_sizes,
                 "vocab_size": self.vocab_size, "max_len": self.setup.max_len}
 
     def classifier_loaders(self, batch_size: int, seed: int = 0, eval_batch_size: int = 128) -> tuple:
-        return (ClassifierLoader(self.X_train, self.y_train, batch_size, shuffle=True, seed=seed),
-                ClassifierLoader(self.X_val, self.y_val, eval_batch_size),
-                ClassifierLoader(self.X_test, self.y_test, eval_batch_size))
+        return self.split_loaders(ClassifierLoader, batch_size, seed, eval_batch_size)
 
     def decode(self, ids) -> str:
         return self.tokenizer.decode([int(i) for i in ids])
@@ -233,14 +200,13 @@ def prepare_pretraining(cfg, setup: PretrainingSetup | None = None, val_share: f
     unsup = load_imdb("unsup", n=n_unsup, seed=cfg.seed)
     held_out, pretrain = unsup.texts[:setup.held_out_reviews], unsup.texts[setup.held_out_reviews:]
     tokenizer = train_wordpiece(pretrain, setup.vocab_size)
+    X_pretrain = encode_reviews(tokenizer, pretrain, setup.max_len, split_long=True)
+    X_held_out = encode_reviews(tokenizer, held_out, setup.max_len, split_long=True)
     train, test = load_imdb_splits(cfg)
-    n_val = int(len(train) * val_share)
-    X_train = encode_reviews(tokenizer, train.texts, setup.max_len)
-    y_train = train.labels.astype(np.int64)
-    return PretrainingData(tokenizer, encode_reviews(tokenizer, pretrain, setup.max_len, split_long=True),
-                           encode_reviews(tokenizer, held_out, setup.max_len, split_long=True),
-                           X_train[n_val:], y_train[n_val:], X_train[:n_val], y_train[:n_val],
-                           encode_reviews(tokenizer, test.texts, setup.max_len), test.labels.astype(np.int64), setup)
+    X_train, y_train, X_val, y_val = hold_out(encode_reviews(tokenizer, train.texts, setup.max_len),
+                                              train.labels.astype(np.int64), val_share)
+    return PretrainingData(X_train, y_train, X_val, y_val, encode_reviews(tokenizer, test.texts, setup.max_len),
+                           test.labels.astype(np.int64), tokenizer, X_pretrain, X_held_out, setup)
 
 
 def unigram_perplexity(X_train: np.ndarray, X_eval: np.ndarray, vocab_size: int) -> float:

@@ -25,12 +25,11 @@ import numpy as np
 from nlpcourse.config import RunConfig
 from nlpcourse.data.download import DataError, fetch
 from nlpcourse.data.manifest import TATOEBA_FRA_ENG
-from nlpcourse.metrics import IGNORE_INDEX
-from nlpcourse.text.vocab import PAD, UNK, Vocab
+from nlpcourse.text.vocab import Vocab
+from nlpcourse.tokens import BOS, EOS, IGNORE_INDEX, TRANSLATION_SPECIALS
 from nlpcourse.utils import check_int
 
-BOS, EOS = "<bos>", "<eos>"
-SPECIALS = (PAD, UNK, BOS, EOS)        # indices 0, 1, 2, 3 in both vocabularies
+SPECIALS = TRANSLATION_SPECIALS        # <pad> <unk> <bos> <eos>: indices 0, 1, 2, 3 in both vocabularies
 LANGUAGES = ("en", "fr")
 
 _SPACES = re.compile(r"\s+")

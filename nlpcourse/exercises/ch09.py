@@ -7,8 +7,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from nlpcourse.exercises import Case, compare_arrays, compare_values, exercise
-
-IGNORE_INDEX = -100
+from nlpcourse.tokens import IGNORE_INDEX
 
 
 def _pair_of_results(description: str, got, what: str) -> Case | None:

@@ -159,22 +159,17 @@ class ReviewBatches(BucketedLoader):
             raise ValueError(f"{len(ids)} encoded reviews but {len(labels)} labels")
         if not len(ids):
             raise ValueError("no reviews to batch")
-        width = max(len(row) for row in ids)
-        X = np.full((len(ids), width), pad_id, dtype=np.int64)
-        mask = np.zeros((len(ids), width), dtype=bool)
+        lengths = np.array([len(row) for row in ids])   # counted, not read off: the pad id can be a real token's
+        X = np.full((len(ids), lengths.max()), pad_id, dtype=np.int64)
         for row, seq in enumerate(ids):
-            X[row, :len(seq)], mask[row, :len(seq)] = seq, True
-        super().__init__(X, check_labels(labels, num_labels), batch_size, shuffle, seed)
-        self.lengths = mask.sum(axis=1)          # the pad id can also be a real token id of the vocabulary
+            X[row, :len(seq)] = seq
+        super().__init__(X, check_labels(labels, num_labels), batch_size, shuffle, seed, lengths=lengths)
 
     def __iter__(self):
         import torch
-        batches = self.batches()
-        self.epoch += self.shuffle
-        for rows in batches:
-            width = int(self.lengths[rows].max())
-            mask = np.arange(width)[None, :] < self.lengths[rows][:, None]
-            yield {"input_ids": torch.as_tensor(self.X[rows, :width]),
+        for rows, block in self.blocks():
+            mask = np.arange(block.shape[1])[None, :] < self.lengths[rows][:, None]
+            yield {"input_ids": torch.as_tensor(block),
                    "attention_mask": torch.as_tensor(mask.astype(np.int64)),
                    "labels": torch.as_tensor(self.y[rows])}
 

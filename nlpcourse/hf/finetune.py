@@ -75,7 +75,7 @@ class IMDBForTransformers:
         return {"n_train": len(self.train.y), "n_val": len(self.val.y), "n_test": len(self.test.y)}
 
 
-def encode_imdb(model: Any, tokenizer: Any, train, test, recipe: FinetuneRecipe, seed: int = 0,
+def tokenize_imdb(model: Any, tokenizer: Any, train, test, recipe: FinetuneRecipe, seed: int = 0,
                 val_share: float = 0.1, shuffle: bool = True) -> IMDBForTransformers:
     """Encode :class:`~nlpcourse.data.imdb.Reviews` for ``model``; the first ``val_share`` of the (shuffled)
     training reviews is the validation set, the test reviews are only scored. ``shuffle=False``: the

@@ -27,22 +27,21 @@ def seed_keras(seed: int) -> None:
 
 
 def learning_rate_schedule(lr: float, schedule: str, warmup: int | float, total_steps: int) -> Any:
-    """The schedule of :func:`nlpcourse.optim.lr_factor` as a Keras ``LearningRateSchedule``."""
+    """The schedule of :func:`nlpcourse.optim.lr_factor` as a Keras ``LearningRateSchedule`` (chapter 4).
+
+    Keras asks for the rate inside its compiled training step, where Python cannot run: the rate of
+    every step is computed beforehand by the same function PyTorch's scheduler calls, and looked up.
+    """
     import keras
+    import numpy as np
     from keras import ops
 
-    from nlpcourse.optim import SCHEDULES, warmup_steps_of
-    if schedule not in SCHEDULES:
-        raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}, got {schedule!r}")
-    warmup_steps = warmup_steps_of(warmup, total_steps)
+    from nlpcourse.optim import lr_factors
+    rates = np.array([lr * factor for factor in lr_factors(schedule, warmup, total_steps)], dtype=np.float32)
 
     class WarmupDecay(keras.optimizers.schedules.LearningRateSchedule):
         def __call__(self, step):
-            step = ops.cast(step, "float32")
-            progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
-            decay = {"constant": ops.ones_like(step), "linear": ops.maximum(0.0, 1.0 - progress),
-                     "cosine": ops.maximum(0.0, 0.5 * (1.0 + ops.cos(math.pi * progress)))}[schedule]
-            return lr * ops.where(step < warmup_steps, step / max(1, warmup_steps), decay)
+            return ops.take(rates, ops.minimum(ops.cast(step, "int32"), len(rates) - 1))   # the last rate holds
 
         def get_config(self):
             return {"lr": lr, "schedule": schedule, "warmup": warmup, "total_steps": total_steps}
@@ -77,8 +76,29 @@ def fit_classifier(model: Any, data: Any, recipe: Any, verbose: int = 2, loss: s
     """``model.fit`` on an :class:`~nlpcourse.data.loaders.IMDBData` with a recipe's optimizer, batch size,
     epochs and early stopping (best weights restored), as :func:`nlpcourse.train.fit` does (chapter 4)."""
     import keras
+    if recipe.accumulate != 1:
+        raise ValueError(f"recipe.accumulate={recipe.accumulate}: Keras' model.fit takes one optimizer step per batch; "
+                         "use a batch_size of batch_size * accumulate instead")
     compile_classifier(model, recipe, steps_per_epoch=math.ceil(len(data.y_train) / recipe.batch_size), loss=loss)
     callbacks = [keras.callbacks.EarlyStopping(monitor="val_loss", patience=recipe.patience,
                                                restore_best_weights=True)] if recipe.patience else []
     return model.fit(data.X_train, data.y_train, validation_data=(data.X_val, data.y_val),
                      batch_size=recipe.batch_size, epochs=recipe.epochs, callbacks=callbacks, verbose=verbose)
+
+
+def keras_history(fitted: Any) -> Any:
+    """Keras' ``History`` (what ``model.fit`` returns) as the course's :class:`~nlpcourse.train.History`:
+    ``loss`` and metrics per epoch, train and validation (``val_*``), so both frameworks plot and compare alike."""
+    from nlpcourse.train import History
+    history = History()
+    for key, values in fitted.history.items():
+        split, name = ("val", key[4:]) if key.startswith("val_") else ("train", key)
+        getattr(history, split)[name] = [float(v) for v in values]
+    return history
+
+
+def keras_scores(model: Any, X: Any, y: Any, batch_size: int = 256) -> dict[str, float]:
+    """Accuracy and F1 of a Keras classifier on ``(X, y)``: the class with the highest output wins."""
+    from nlpcourse.metrics import classification_scores
+    outputs = model.predict(X, batch_size=batch_size, verbose=0)
+    return classification_scores(y, outputs.argmax(axis=1))

@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from nlpcourse.layers.attention import AdditiveAttentionPooling
+from nlpcourse.losses import cross_entropy
 from nlpcourse.models.configs import AttentionRNNConfig
 from nlpcourse.models.rnn import RNNClassifier
 from nlpcourse.utils import eval_mode
@@ -32,8 +33,10 @@ class AttentionRNNClassifier(RNNClassifier):
         mask = torch.arange(outputs.shape[1], device=lengths.device)[None, :] < lengths[:, None]
         return self.attention(outputs, mask)
 
-    def forward(self, idx: torch.Tensor) -> torch.Tensor:
-        return self.classifier(self.dropout(self.pool(idx)[0]))
+    def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """``(logits (B, num_classes), cross-entropy loss or None without targets)``."""
+        logits = self.classifier(self.dropout(self.pool(idx)[0]))
+        return logits, None if targets is None else cross_entropy(logits, targets)
 
     @torch.no_grad()
     def attention_weights(self, ids) -> np.ndarray:

@@ -17,14 +17,15 @@ from __future__ import annotations
 import dataclasses
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
 from nlpcourse.checkpoint import load_state_exactly
-from nlpcourse.metrics import IGNORE_INDEX
+from nlpcourse.losses import cross_entropy
+from nlpcourse.tokens import IGNORE_INDEX
 from nlpcourse.layers.transformer import TransformerEncoderBlock
 
 
@@ -276,13 +277,15 @@ class BertClassifier(nn.Module):
         self.dropout = nn.Dropout(bert.config.hidden_dropout_prob if dropout is None else dropout)
         self.classifier = nn.Linear(bert.config.hidden_size, num_classes)
 
-    def forward(self, input_ids: Tensor, attention_mask: Tensor | None = None,
-                token_type_ids: Tensor | None = None) -> Tensor:
+    def forward(self, input_ids: Tensor, attention_mask: Tensor | None = None, token_type_ids: Tensor | None = None,
+                targets: Tensor | None = None) -> tuple[Tensor, Tensor | None]:
+        """``(logits (B, num_classes), cross-entropy loss or None without targets)``."""
         hidden, pooled = self.bert(input_ids, attention_mask, token_type_ids)
         if self.pooling == "mean":
             real = (torch.ones_like(input_ids) if attention_mask is None else attention_mask)[..., None].to(hidden.dtype)
             pooled = (hidden * real).sum(dim=1) / real.sum(dim=1)                        # (B, H)
-        return self.classifier(self.dropout(pooled))
+        logits = self.classifier(self.dropout(pooled))
+        return logits, None if targets is None else cross_entropy(logits, targets)
 
 
 class BertTokenTagger(nn.Module):
@@ -297,10 +300,12 @@ class BertTokenTagger(nn.Module):
         self.dropout = nn.Dropout(bert.config.hidden_dropout_prob)
         self.classifier = nn.Linear(bert.config.hidden_size, num_tags)
 
-    def forward(self, input_ids: Tensor, attention_mask: Tensor | None = None,
-                token_type_ids: Tensor | None = None) -> Tensor:
+    def forward(self, input_ids: Tensor, attention_mask: Tensor | None = None, token_type_ids: Tensor | None = None,
+                targets: Tensor | None = None) -> tuple[Tensor, Tensor | None]:
+        """``(logits (B, T, num_tags), cross-entropy loss over the tokens whose target is not -100, or None)``."""
         hidden, _ = self.bert(input_ids, attention_mask, token_type_ids)
-        return self.classifier(self.dropout(hidden))                                    # (B, T, num_tags)
+        logits = self.classifier(self.dropout(hidden))                                  # (B, T, num_tags)
+        return logits, None if targets is None else cross_entropy(logits, targets)
 
 
 class BertSpanExtractor(nn.Module):
@@ -313,11 +318,26 @@ class BertSpanExtractor(nn.Module):
         self.bert = bert
         self.qa_outputs = nn.Linear(bert.config.hidden_size, 2)
 
-    def forward(self, input_ids: Tensor, attention_mask: Tensor | None = None,
-                token_type_ids: Tensor | None = None) -> tuple[Tensor, Tensor]:
+    def forward(self, input_ids: Tensor, attention_mask: Tensor | None = None, token_type_ids: Tensor | None = None,
+                targets: Tensor | None = None) -> tuple["SpanLogits", Tensor | None]:
+        """``(SpanLogits(start, end), loss or None)``: ``targets`` ``(B, 2)`` holds each answer's first and
+        last token; the loss is the mean of the start's and the end's cross-entropy, as BERT's."""
         hidden, _ = self.bert(input_ids, attention_mask, token_type_ids)
         start, end = self.qa_outputs(hidden).unbind(dim=-1)                             # (B, T) each
-        return start, end
+        if targets is None:
+            return SpanLogits(start, end), None
+        if targets.shape != (input_ids.shape[0], 2):
+            raise ValueError(f"targets must hold each answer's (start, end) token: shape ({input_ids.shape[0]}, 2), "
+                             f"got {tuple(targets.shape)}")
+        loss = (cross_entropy(start, targets[:, 0]) + cross_entropy(end, targets[:, 1])) / 2
+        return SpanLogits(start, end), loss
+
+
+class SpanLogits(NamedTuple):
+    """A span extractor's scores: ``start`` and ``end``, ``(B, T)`` each (chapter 9)."""
+
+    start: Tensor
+    end: Tensor
 
 
 def best_span(start_logits: Tensor, end_logits: Tensor, allowed: Tensor, max_answer_tokens: int = 30) -> Tensor:

@@ -34,8 +34,7 @@ class CapsNetClassifier(RNNClassifier):
         v, c = self.classifier(primary, mask)
         return v, c, mask
 
-    def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None):
-        lengths = torch.linalg.vector_norm(self.capsules(idx)[0], dim=-1)   # (B, C), each in [0, 1)
-        if targets is None:
-            return lengths
-        return lengths, margin_loss(lengths, targets)
+    def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """``(class capsules' lengths (B, C), each in [0, 1), margin loss or None without targets)``."""
+        lengths = torch.linalg.vector_norm(self.capsules(idx)[0], dim=-1)   # (B, C)
+        return lengths, None if targets is None else margin_loss(lengths, targets)

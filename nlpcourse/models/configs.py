@@ -2,7 +2,7 @@
 
 Plain dataclasses: importing this module imports neither torch nor tensorflow. The model
 files (``nlpcourse/models/*.py``, ``nlpcourse/keras/*.py``) build from these configs; the
-zoo (:mod:`nlpcourse.models.zoo`) pairs each with its presets, so a chapter, the benchmark
+zoo (:mod:`nlpcourse.pipelines.zoo`) pairs each with its presets, so a chapter, the benchmark
 and the tests train the same model the same way.
 """
 from __future__ import annotations
@@ -10,51 +10,12 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from nlpcourse.config import RunConfig
-
-
-def _require_at_least(config: Any, names: tuple[str, ...], minimum: int, reason: str = "") -> None:
-    """A ValueError naming the first of ``names`` whose value in ``config`` is below ``minimum``."""
-    for name in names:
-        value = getattr(config, name)
-        if value < minimum:
-            raise ValueError(f"{name} must be >= {minimum}{reason}, got {value}")
+from nlpcourse.config import RunConfig, TrainRecipe, require_at_least
 
 
 def _require_dropout(dropout: float) -> None:
     if not 0 <= dropout < 1:
         raise ValueError(f"dropout must be in [0, 1), got {dropout}")
-
-
-@dataclasses.dataclass(frozen=True)
-class TrainRecipe:
-    """How a model is trained on IMDB in one profile: data sizes and :func:`~nlpcourse.train.fit` settings."""
-
-    batch_size: int
-    epochs: int
-    lr: float
-    max_len: int = 200                   # tokens per review: longer ones are cut, shorter ones padded
-    max_vocab: int = 20_000              # vocabulary entries (or TF-IDF features) kept
-    truncating: str = "post"             # a long review loses its end ("post") or its beginning ("pre")
-    weight_decay: float = 0.0
-    schedule: str = "constant"
-    warmup: float = 0.0
-    patience: int | None = 2
-    clip_grad_norm: float | None = 1.0
-    bucket: bool = False                 # batches of reviews of similar lengths, cut to the longest (chapter 5)
-
-    def __post_init__(self) -> None:
-        _require_at_least(self, ("batch_size", "epochs", "max_len", "max_vocab"), 1)
-        if self.lr <= 0:
-            raise ValueError(f"lr must be > 0, got {self.lr}")
-        if self.truncating not in ("pre", "post"):
-            raise ValueError(f"truncating must be 'pre' (keep a review's end) or 'post' (keep its beginning), "
-                             f"got {self.truncating!r}")
-
-    def fit_kwargs(self) -> dict[str, Any]:
-        """The keyword arguments of :func:`nlpcourse.train.fit` this recipe sets."""
-        names = ("epochs", "lr", "weight_decay", "schedule", "warmup", "patience", "clip_grad_norm")
-        return {name: getattr(self, name) for name in names}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -93,9 +54,9 @@ class TextCNNConfig:
         *end* of reviews longer than ``max_len``, where reviewers tend to sum up (0.903).
         """
         return cfg.choose(quick=TrainRecipe(batch_size=32, epochs=5, lr=3e-3, max_len=200, max_vocab=10_000,
-                                            truncating="pre"),
+                                            truncating="pre", patience=2),
                           full=TrainRecipe(batch_size=64, epochs=6, lr=1e-3, max_len=500, max_vocab=40_000,
-                                           truncating="pre", weight_decay=0.01, schedule="linear"))
+                                           truncating="pre", weight_decay=0.01, schedule="linear", patience=2))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -151,7 +112,7 @@ class RNNConfig:
             raise ValueError(f"cell must be 'lstm' or 'gru', got {self.cell!r}")
         if self.vocab_size < 2:
             raise ValueError(f"vocab_size must be >= 2, got {self.vocab_size}")
-        _require_at_least(self, ("embed_dim", "hidden_size", "num_layers", "conv_width", "pool_size",
+        require_at_least(self, ("embed_dim", "hidden_size", "num_layers", "conv_width", "pool_size",
                                  "num_classes"), 1)
         if self.conv_filters < 0:
             raise ValueError(f"conv_filters must be >= 0 (0: no convolution), got {self.conv_filters}")
@@ -178,9 +139,10 @@ class RNNConfig:
     def recipe(cfg: RunConfig) -> TrainRecipe:
         """Chapter 5's training, for every recurrent model: AdamW, length-bucketed batches, early stopping."""
         return cfg.choose(quick=TrainRecipe(batch_size=32, epochs=6, lr=3e-3, max_len=200, max_vocab=10_000,
-                                            truncating="pre", bucket=True),
+                                            truncating="pre", bucket=True, patience=2),
                           full=TrainRecipe(batch_size=64, epochs=6, lr=2e-3, max_len=400, max_vocab=30_000,
-                                           truncating="pre", weight_decay=0.01, schedule="linear", bucket=True))
+                                           truncating="pre", weight_decay=0.01, schedule="linear", bucket=True,
+                                           patience=2))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -249,7 +211,7 @@ class TransformerConfig:
     def __post_init__(self) -> None:
         if self.vocab_size < 2:
             raise ValueError(f"vocab_size must be >= 2, got {self.vocab_size}")
-        _require_at_least(self, ("max_len", "d_model", "nhead", "num_layers", "dim_feedforward", "num_classes"), 1)
+        require_at_least(self, ("max_len", "d_model", "nhead", "num_layers", "dim_feedforward", "num_classes"), 1)
         if self.d_model % self.nhead:
             raise ValueError(f"nhead ({self.nhead}) must divide d_model ({self.d_model}): each head gets "
                              f"d_model / nhead dimensions")
@@ -272,10 +234,11 @@ class TransformerConfig:
     def recipe(cfg: RunConfig) -> TrainRecipe:
         """Chapter 7's training of the Transformers: AdamW with warm-up and linear decay, bucketed batches."""
         return cfg.choose(quick=TrainRecipe(batch_size=32, epochs=6, lr=1e-3, max_len=200, max_vocab=10_000,
-                                            truncating="pre", warmup=0.1, schedule="linear", bucket=True),
+                                            truncating="pre", warmup=0.1, schedule="linear", bucket=True,
+                                            patience=2),
                           full=TrainRecipe(batch_size=64, epochs=6, lr=5e-4, max_len=400, max_vocab=30_000,
                                            truncating="pre", weight_decay=0.01, warmup=0.1, schedule="linear",
-                                           bucket=True))
+                                           bucket=True, patience=2))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -297,8 +260,8 @@ class Seq2SeqConfig:
     pad_index: int = 0
 
     def __post_init__(self) -> None:
-        _require_at_least(self, ("src_vocab_size", "tgt_vocab_size"), 5, " (4 special tokens and a word)")
-        _require_at_least(self, ("embed_dim", "hidden_size", "attention_size"), 1)
+        require_at_least(self, ("src_vocab_size", "tgt_vocab_size"), 5, " (4 special tokens and a word)")
+        require_at_least(self, ("embed_dim", "hidden_size", "attention_size"), 1)
         if self.attention not in ("none", "bahdanau", "dot"):
             raise ValueError(f"attention must be 'none', 'bahdanau' or 'dot', got {self.attention!r}")
         _require_dropout(self.dropout)
@@ -336,8 +299,8 @@ class TransformerSeq2SeqConfig:
     pad_index: int = 0
 
     def __post_init__(self) -> None:
-        _require_at_least(self, ("src_vocab_size", "tgt_vocab_size"), 5, " (4 special tokens and a word)")
-        _require_at_least(self, ("d_model", "nhead", "num_encoder_layers", "num_decoder_layers", "dim_feedforward",
+        require_at_least(self, ("src_vocab_size", "tgt_vocab_size"), 5, " (4 special tokens and a word)")
+        require_at_least(self, ("d_model", "nhead", "num_encoder_layers", "num_decoder_layers", "dim_feedforward",
                                  "max_len"), 1)
         if self.d_model % self.nhead or self.d_model % 2:
             raise ValueError(f"d_model ({self.d_model}) must be even and divisible by nhead ({self.nhead})")

@@ -23,8 +23,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from nlpcourse.batches import cross_entropy
-from nlpcourse.metrics import IGNORE_INDEX
+from nlpcourse.losses import cross_entropy
+from nlpcourse.tokens import IGNORE_INDEX
 from nlpcourse.utils import eval_mode
 
 __all__ = ["BiLM", "ELMoClassifier", "ELMoConfig", "ScalarMix", "bilm_targets", "reverse_padded"]
@@ -257,9 +257,11 @@ class ELMoClassifier(nn.Module):
             all_layers = self.bilm.layer_outputs(idx)                   # (L + 1, B, T, 2H)
             return all_layers if self.layers == "all" else all_layers[-1:]
 
-    def forward(self, idx: Tensor) -> Tensor:
+    def forward(self, idx: Tensor, targets: Tensor | None = None) -> tuple[Tensor, Tensor | None]:
+        """``(logits (B, num_classes), cross-entropy loss or None without targets)``."""
         h = self.mix(self.features(idx))                                # (B, T, 2H)
         real = (idx != self.bilm.config.pad_index)[..., None]          # (B, T, 1)
         mean = (h * real).sum(dim=1) / real.sum(dim=1).clamp(min=1)    # (B, 2H)
         pooled = self.norm(mean)                                        # (B, 2H), each feature standardised
-        return self.classifier(self.dropout(pooled))                    # (B, num_classes)
+        logits = self.classifier(self.dropout(pooled))                  # (B, num_classes)
+        return logits, None if targets is None else cross_entropy(logits, targets)

@@ -26,7 +26,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from nlpcourse.batches import IGNORE_INDEX, cross_entropy
+from nlpcourse.losses import cross_entropy
+from nlpcourse.tokens import IGNORE_INDEX
 from nlpcourse.checkpoint import load_state_exactly
 from nlpcourse.layers.transformer import ACTIVATIONS, TransformerEncoderBlock
 from nlpcourse.utils import check_int, eval_mode

@@ -17,6 +17,7 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from nlpcourse.models.embedding import load_embedding_matrix
+from nlpcourse.losses import cross_entropy
 from nlpcourse.models.configs import RNNConfig
 
 __all__ = ["RNNClassifier", "RNNConfig"]
@@ -84,8 +85,10 @@ class RNNClassifier(nn.Module):
         outputs, _ = pad_packed_sequence(outputs, batch_first=True, total_length=x.shape[1])
         return outputs, lengths, features
 
-    def forward(self, idx: torch.Tensor) -> torch.Tensor:
-        return self.classifier(self.dropout(self.encode(idx)[2]))      # (B, num_classes) logits
+    def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """``(logits (B, num_classes), cross-entropy loss or None without targets)``."""
+        logits = self.classifier(self.dropout(self.encode(idx)[2]))    # (B, num_classes)
+        return logits, None if targets is None else cross_entropy(logits, targets)
 
     def load_embeddings(self, vectors: np.ndarray, freeze: bool = False) -> None:
         """Initialise the embedding from a ``(vocab_size, embed_dim)`` matrix, e.g. GloVe rows."""

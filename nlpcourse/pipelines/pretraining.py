@@ -15,7 +15,7 @@ from typing import Any
 
 from nlpcourse.config import RunConfig
 from nlpcourse.data.pretraining import MLMLoader, PretrainingData
-from nlpcourse.models.configs import TrainRecipe
+from nlpcourse.config import TrainRecipe
 
 MLM_METRICS = ["token_accuracy", "perplexity"]
 
@@ -39,7 +39,7 @@ def mlm_recipe(cfg: RunConfig) -> TrainRecipe:
                          patience=None))
 
 
-def finetune_recipe(cfg: RunConfig) -> TrainRecipe:
+def bert_classifier_recipe(cfg: RunConfig) -> TrainRecipe:
     """Fine-tuning on labelled reviews, the same for a pretrained and a fresh encoder."""
     return cfg.choose(
         quick=TrainRecipe(batch_size=32, epochs=5, lr=1e-3, weight_decay=0.01, schedule="linear", warmup=0.1,
@@ -77,8 +77,8 @@ def pretrain_mlm(cfg: RunConfig, data: PretrainingData, whole_word: bool = False
 def finetune_classifier(cfg: RunConfig, data: PretrainingData, bert=None, freeze: bool = False,
                         progress: bool | None = None, epochs: int | None = None, **variant: Any):
     """``(classifier, history)``: ``bert`` (a pretrained encoder, or ``None`` for a fresh one of the same sizes,
-    seeded) with a linear head on the mean of its outputs, trained with :func:`finetune_recipe` (``epochs`` caps
-    its epochs); the best validation epoch is kept."""
+    seeded) with a linear head on the mean of its outputs, trained with :func:`bert_classifier_recipe`
+    (``epochs`` caps its epochs); the best validation epoch is kept."""
     import torch
 
     from nlpcourse.models.bert_mini import BertClassifier, BertModel
@@ -87,7 +87,7 @@ def finetune_classifier(cfg: RunConfig, data: PretrainingData, bert=None, freeze
     if bert is None:
         bert = BertModel(small_bert_config(cfg, data.vocab_size, **variant))
     model = BertClassifier(bert, num_classes=2, pooling="mean", freeze=freeze)
-    recipe = finetune_recipe(cfg)
+    recipe = bert_classifier_recipe(cfg)
     train_loader, val_loader, _ = data.classifier_loaders(recipe.batch_size, cfg.seed)
     settings = recipe.fit_kwargs() | ({} if epochs is None else {"epochs": min(epochs, recipe.epochs)})
     history = fit(model, train_loader, val_loader, cfg, monitor="accuracy", progress=progress, **settings)

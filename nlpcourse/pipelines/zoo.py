@@ -1,9 +1,11 @@
 """The IMDB model zoo: every IMDB model of the course by name, PyTorch or Keras (chapters 3 onwards).
 
-``build_model(name, vocab_size, cfg)`` builds a model with its profile's preset sizes, and
-``recipe(name, cfg)`` says how its chapter trains it; a chapter, the benchmark
-(``python -m nlpcourse.bench imdb``) and the tests all go through here, so a published
-figure comes from the chapter's settings. Importing this module imports neither torch nor
+``train(name, cfg)`` trains one the way its chapter does, in one call: its recipe, the
+profile's reviews, the model at its preset sizes, loaders, :func:`~nlpcourse.train.fit` (or
+Keras' ``model.fit``) and the test set. Its parts are here too: ``recipe(name, cfg)`` says how
+a model is trained, ``build_model(name, vocab_size, cfg)`` builds it. A chapter, the benchmark
+(``python -m nlpcourse.bench imdb``) and the tests all go through here, so a published figure
+comes from the chapter's settings. Importing this module imports neither torch nor
 tensorflow: the builders do, when called.
 """
 from __future__ import annotations
@@ -14,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from nlpcourse.config import RunConfig
+from nlpcourse.config import RunConfig, TrainRecipe
 from nlpcourse.models.configs import (AttentionRNNConfig, CapsNetConfig, MLPConfig, RNNConfig, TextCNNConfig,
-                                      TrainRecipe, TransformerConfig)
+                                      TransformerConfig)
 
 FRAMEWORKS = ("torch", "keras")
 
@@ -126,3 +128,60 @@ def build_model(name: str, vocab_size: int, cfg: RunConfig, framework: str = "to
     seed_keras(cfg.seed)
     build = _load(entry.keras_builder)
     return build(config) if entry.inputs == "tfidf" else build(config, embeddings=embeddings)
+
+
+@dataclasses.dataclass
+class TrainedModel:
+    """What :func:`train` returns: the trained model, its :class:`~nlpcourse.train.History` (Keras' too),
+    its scores on the test reviews, the data it was trained on, and the recipe."""
+
+    name: str
+    framework: str
+    model: Any
+    history: Any
+    scores: dict[str, float]
+    data: Any
+    recipe: TrainRecipe
+
+    def __repr__(self) -> str:
+        return (f"TrainedModel({self.name!r}, {self.framework}, epochs={self.history.epochs}, "
+                f"test accuracy={self.scores['accuracy']:.4f})")
+
+
+def pretrained_embeddings(name: str, data: Any, cfg: RunConfig) -> np.ndarray | None:
+    """The GloVe rows for ``data``'s vocabulary when ``name`` starts from GloVe, else None."""
+    if get_entry(name).pretrained is None:
+        return None
+    from nlpcourse.data.glove import load_glove
+    from nlpcourse.embeddings.pretrained import embedding_matrix
+    return embedding_matrix(data.vocab.itos, load_glove(50), seed=cfg.seed)[0]
+
+
+def train(name: str, cfg: RunConfig, framework: str = "torch", data: Any = None, progress: bool | None = False,
+          **overrides: Any) -> TrainedModel:
+    """Train the zoo model ``name`` as its chapter does and score it on the test reviews (chapters 3-7).
+
+    ``data``: the :class:`~nlpcourse.data.loaders.IMDBData` to train on (default: the profile's reviews
+    prepared with the model's recipe); pass one to share it between models with the same recipe.
+    ``overrides`` change the recipe (``epochs=1``); ``progress``: :func:`~nlpcourse.train.fit`'s.
+    """
+    from nlpcourse.data.loaders import prepare_imdb
+    entry = get_entry(name)
+    chosen = recipe(name, cfg).replace(**overrides)
+    if data is None:
+        data = prepare_imdb(cfg, chosen, entry.inputs)
+    elif entry.inputs == "tokens" and data.X_train.shape[1] != chosen.max_len:
+        raise ValueError(f"data has reviews of {data.X_train.shape[1]} tokens but {name}'s recipe reads "
+                         f"max_len={chosen.max_len}: prepare it with prepare_imdb(cfg, zoo.recipe({name!r}, cfg)), "
+                         "or pass no data")
+    model = build_model(name, data.vocab_size, cfg, framework, embeddings=pretrained_embeddings(name, data, cfg))
+    if framework == "torch":
+        from nlpcourse.train import evaluate, fit
+        train_loader, val_loader, test_loader = data.loaders(chosen.batch_size, seed=cfg.seed, bucket=chosen.bucket)
+        history = fit(model, train_loader, val_loader, cfg, chosen, progress=progress)
+        scores = evaluate(model, test_loader)
+    else:
+        from nlpcourse.keras import fit_classifier, keras_history, keras_scores
+        history = keras_history(fit_classifier(model, data, chosen, verbose=0, loss=entry.keras_loss))
+        scores = keras_scores(model, data.X_test, data.y_test)
+    return TrainedModel(name, framework, model, history, scores, data, chosen)

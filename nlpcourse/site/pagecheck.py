@@ -1,7 +1,7 @@
 """What a page must not show a reader: library log lines, frozen progress bars, numpy reprs (setup page).
 
 The same rules check each cell's outputs when the chapters run under pytest (see the
-repository's ``conftest.py``) and the built website (``python -m nlpcourse.book`` scans every
+repository's ``conftest.py``) and the built website (``python -m nlpcourse.site.book`` scans every
 page's cell outputs after building).
 """
 from __future__ import annotations

@@ -49,7 +49,7 @@ def _plotly_where_needed(app: Any, pagename: str, templatename: str, context: di
 def _strip_solution_markers(app: Any, doctree: Any) -> None:
     from docutils import nodes
 
-    from nlpcourse.exercises.student import BEGIN, END, without_solution_markers
+    from nlpcourse.site.student import BEGIN, END, without_solution_markers
     for block in list(doctree.findall(nodes.literal_block)):
         text = block.astext()
         if BEGIN in text or END in text:

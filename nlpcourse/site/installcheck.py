@@ -2,7 +2,7 @@
 
 Colab installs the package from the repository as a wheel; no checkout lies beside it. A chapter
 that reads ``results/…`` or a module that climbs from ``__file__`` above the package works in a
-clone and fails on Colab. ``python -m nlpcourse.colab --check`` runs :func:`checkout_reads`, so
+clone and fails on Colab. ``python -m nlpcourse.site.colab --check`` runs :func:`checkout_reads`, so
 such code fails before a learner meets it (setup page).
 """
 from __future__ import annotations
@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parent
+PACKAGE = Path(__file__).resolve().parents[1]
 # site tooling that runs only in a checkout (it builds the site and the Colab notebooks), never in a chapter
-CHECKOUT_TOOLS = {"book.py", "colab.py"}
+CHECKOUT_TOOLS = {"site/book.py", "site/colab.py"}   # paths inside the package
 _CLIMB = re.compile(r"Path\(__file__\)(?:\.resolve\(\))?(?P<steps>\.parents\[(?P<index>\d+)\]|(?:\.parent)+)")
 
 
@@ -55,7 +55,7 @@ def checkout_reads(pages: list[Path], root: Path, package: Path = PACKAGE) -> li
                                 "installed package and the data cache exist: ship the file as package data and read "
                                 "it through the package (e.g. nlpcourse.leaderboard.load_benchmark)")
     for module in sorted(package.rglob("*.py")):
-        if module.name in CHECKOUT_TOOLS and module.parent == package:
+        if module.relative_to(package).as_posix() in CHECKOUT_TOOLS:
             continue
         for number, line in enumerate(module.read_text().splitlines(), start=1):
             if climbs_out(module, line, package):

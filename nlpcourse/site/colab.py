@@ -1,8 +1,8 @@
 """The notebooks Colab opens: a plain ``.ipynb`` generated from each MyST chapter (setup page).
 
-    python -m nlpcourse.colab            # writes notebooks/NN_topic.ipynb from notebooks/NN_topic.md
-    python -m nlpcourse.colab --check    # exits 1, naming every .ipynb that differs from its source
-                                         # and every read from the checkout (nlpcourse.installcheck)
+    python -m nlpcourse.site.colab            # writes notebooks/NN_topic.ipynb from notebooks/NN_topic.md
+    python -m nlpcourse.site.colab --check    # exits 1, naming every .ipynb that differs from its source
+                                              # and every read from the checkout (nlpcourse.site.installcheck)
 
 Colab does not understand MyST. Citations become author–year links, a dropdown admonition a
 collapsed ``<details>`` block, other directives and roles their plain-markdown equivalents. A
@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote_plus
 
-from nlpcourse.exercises.student import SOLUTION_TAG, without_solution_markers
-from nlpcourse.installcheck import checkout_reads
+from nlpcourse.site.student import SOLUTION_TAG, without_solution_markers
+from nlpcourse.site.installcheck import checkout_reads
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ADMONITIONS = {"admonition", "attention", "caution", "danger", "error", "hint", "important",
                "note", "seealso", "tip", "warning", "exercise", "solution", "dropdown"}
 _FENCE = re.compile(r"^(?P<fence>`{3,}|:{3,})(?:\{(?P<name>[\w:-]+)\})?\s*(?P<arg>.*)$")
@@ -320,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
             target.write_text(text)
             print(f"wrote {target}")
     for target in drifted:
-        print(f"{target} differs from {target.with_suffix('.md').name}: run python -m nlpcourse.colab",
+        print(f"{target} differs from {target.with_suffix('.md').name}: run python -m nlpcourse.site.colab",
               file=sys.stderr)
     reads = checkout_reads(chapters(args.root) + executed_pages(args.root), args.root) if args.check else []
     for problem in reads:
