@@ -103,7 +103,7 @@ def bucketed_vs_padded(cfg) -> dict:
     for bucket in (False, True):
         model = zoo.build_model("lstm", data.vocab_size, cfg, "torch")
         train, val, test = data.loaders(recipe.batch_size, seed=cfg.seed, bucket=bucket)
-        history = fit(model, train, val, cfg, **recipe.fit_kwargs(), progress=False, device="cpu")
+        history = fit(model, train, val, cfg, recipe, progress=False, device="cpu")
         name = "bucketed" if bucket else "padded"
         results[name] = {"seconds_per_epoch": sum(history.epoch_seconds) / history.epochs, "epochs": history.epochs,
                          "test_accuracy": evaluate(model, test)["accuracy"]}

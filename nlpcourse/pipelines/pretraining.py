@@ -70,7 +70,7 @@ def pretrain_mlm(cfg: RunConfig, data: PretrainingData, whole_word: bool = False
     model = BertForMaskedLM(small_bert_config(cfg, data.vocab_size, **variant))
     train_loader, held_out = mlm_loaders(data, cfg, whole_word, rows)
     recipe = mlm_recipe(cfg)
-    history = fit(model, train_loader, held_out, cfg, metrics=MLM_METRICS, progress=progress, **recipe.fit_kwargs())
+    history = fit(model, train_loader, held_out, cfg, recipe, metrics=MLM_METRICS, progress=progress)
     return model, history
 
 
@@ -89,8 +89,8 @@ def finetune_classifier(cfg: RunConfig, data: PretrainingData, bert=None, freeze
     model = BertClassifier(bert, num_classes=2, pooling="mean", freeze=freeze)
     recipe = bert_classifier_recipe(cfg)
     train_loader, val_loader, _ = data.classifier_loaders(recipe.batch_size, cfg.seed)
-    settings = recipe.fit_kwargs() | ({} if epochs is None else {"epochs": min(epochs, recipe.epochs)})
-    history = fit(model, train_loader, val_loader, cfg, monitor="accuracy", progress=progress, **settings)
+    settings = {} if epochs is None else {"epochs": min(epochs, recipe.epochs)}
+    history = fit(model, train_loader, val_loader, cfg, recipe, monitor="accuracy", progress=progress, **settings)
     return model, history
 
 
@@ -160,7 +160,7 @@ def pretrain_bilm(cfg: RunConfig, data: PretrainingData, windows: int | None = N
         return make_loader(idx.numpy(), bilm_targets(idx).numpy(), recipe.batch_size if shuffle else 64,
                            shuffle=shuffle, seed=cfg.seed)
     model = BiLM(elmo_config(cfg, data.vocab_size))
-    history = fit(model, loader(train, True), loader(held_out, False), cfg, progress=progress, **recipe.fit_kwargs())
+    history = fit(model, loader(train, True), loader(held_out, False), cfg, recipe, progress=progress)
     return model, history
 
 
@@ -187,8 +187,8 @@ def train_elmo_classifier(cfg: RunConfig, data: PretrainingData, bilm, layers: s
     # which batches of reviews of one length would skew (a pooled maximum grows with the length)
     train = make_loader(data.X_train[:, 1:], data.y_train, recipe.batch_size, shuffle=True, seed=cfg.seed)
     val = BucketedLoader(data.X_val[:, 1:], data.y_val, 128)
-    settings = recipe.fit_kwargs() | ({} if epochs is None else {"epochs": min(epochs, recipe.epochs)})
-    history = fit(model, train, val, cfg, monitor="accuracy", progress=progress, **settings)
+    settings = {} if epochs is None else {"epochs": min(epochs, recipe.epochs)}
+    history = fit(model, train, val, cfg, recipe, monitor="accuracy", progress=progress, **settings)
     return model, history
 
 
@@ -218,5 +218,5 @@ def train_gpt(cfg: RunConfig, data: PretrainingData, windows: int | None = None,
     recipe = lm_recipe(cfg)
     model = GPT(gpt_config(cfg, data.vocab_size))
     history = fit(model, make_loader(train[:, :-1], train[:, 1:], recipe.batch_size, shuffle=True, seed=cfg.seed),
-                  make_loader(held_out[:, :-1], held_out[:, 1:], 64), cfg, progress=progress, **recipe.fit_kwargs())
+                  make_loader(held_out[:, :-1], held_out[:, 1:], 64), cfg, recipe, progress=progress)
     return model, history

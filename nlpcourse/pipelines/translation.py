@@ -48,8 +48,8 @@ def train_translator(name: str, cfg: RunConfig, data: TranslationData, epochs: i
     recipe = Seq2SeqConfig.recipe(cfg)
     model = build_translator(name, cfg, data)
     train_loader, val_loader = data.loaders(recipe.batch_size, cfg.seed)
-    settings = recipe.fit_kwargs() | ({} if epochs is None else {"epochs": epochs})
-    history = fit(model, train_loader, val_loader, cfg, progress=progress, **settings)
+    settings = {} if epochs is None else {"epochs": epochs}
+    history = fit(model, train_loader, val_loader, cfg, recipe, progress=progress, **settings)
     return model, history
 
 
