@@ -54,7 +54,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         from nlpcourse.site import chaptertimes
         if not _timed:
             from nlpcourse.config import get_config
-            from nlpcourse.notebook import describe_hardware
+            from nlpcourse.utils import describe_hardware
             _timed.update(chaptertimes.new_run(get_config().profile, describe_hardware()))
         chaptertimes.add_cell(_timed, Path(page).stem, cell, report.duration, report.passed)
 

@@ -7,7 +7,7 @@ import sys
 import warnings
 
 from nlpcourse.config import RunConfig, get_config, slow_profile_notice
-from nlpcourse.utils import set_seed
+from nlpcourse.utils import describe_hardware, set_seed
 
 
 # Idle OpenMP threads spin briefly before they sleep: long-spinning threads of torch and numpy starve
@@ -18,18 +18,6 @@ OPENMP_SETTINGS = {"GOMP_SPINCOUNT": "10000"}
 
 def in_colab() -> bool:
     return "google.colab" in sys.modules
-
-
-def describe_hardware() -> str:
-    """'NVIDIA T4 (15.8 GB)' or 'CPU (2 cores)'."""
-    try:
-        import torch
-        if torch.cuda.is_available():
-            props = torch.cuda.get_device_properties(0)
-            return f"{props.name} ({props.total_memory / 2**30:.1f} GB)"
-    except ImportError:
-        pass
-    return f"CPU ({os.cpu_count()} cores, {platform.machine()})"
 
 
 WEB_ENV = "NLPCOURSE_WEB"

@@ -5,6 +5,7 @@ import contextlib
 import inspect
 import numbers
 import os
+import platform
 import random
 import time
 from typing import Any
@@ -130,3 +131,14 @@ def eval_mode(module: Any):
     finally:
         module.train(was_training)
 
+
+def describe_hardware() -> str:
+    """'NVIDIA T4 (15.8 GB)' or 'CPU (2 cores)'."""
+    try:
+        import torch
+        if torch.cuda.is_available():
+            props = torch.cuda.get_device_properties(0)
+            return f"{props.name} ({props.total_memory / 2**30:.1f} GB)"
+    except ImportError:
+        pass
+    return f"CPU ({os.cpu_count()} cores, {platform.machine()})"

@@ -10,7 +10,7 @@ pytest.importorskip("gensim")
 
 from nlpcourse.embeddings.averaging import EmptyDocumentWarning, MeanEmbeddingVectorizer  # noqa: E402
 from nlpcourse.embeddings.centroids import BagOfCentroids  # noqa: E402
-from nlpcourse.embeddings.word2vec import keyed_vectors  # noqa: E402
+from nlpcourse.text.vectors import keyed_vectors  # noqa: E402
 
 
 @pytest.fixture

@@ -33,15 +33,7 @@ FLOORS = [
 
 # Up-imports that other work is removing, as (importing file, imported module). Each one that is fixed must
 # leave this list (test_known_violations_still_occur fails until it does); no new one may join it.
-KNOWN_VIOLATIONS = {
-    # the benchmarks label their figures with describe_hardware(), which lives in the chapters' entry module
-    # (notebook.py): it moves down (e.g. to utils) and these imports follow it
-    *{(f"benchmarks/{name}.py", "nlpcourse.notebook")
-      for name in ("attention", "capsule", "finetune", "generation", "imdb", "pretraining", "records",
-                   "recurrent", "translation")},
-    # GloVe's loader builds gensim KeyedVectors with a helper of the word2vec chapter: the helper moves down
-    ("data/glove.py", "nlpcourse.embeddings.word2vec"),
-}
+KNOWN_VIOLATIONS: set[tuple[str, str]] = set()
 
 
 def floor_of(module: str) -> int:

@@ -11,7 +11,8 @@ from nlpcourse.embeddings.corpus import (Corpus, NoiseSampler, build_vocab, cbow
 torch = pytest.importorskip("torch")
 gensim = pytest.importorskip("gensim")
 
-from nlpcourse.embeddings.word2vec import Word2Vec, cbow_step, hogwild, keyed_vectors, skipgram_step  # noqa: E402
+from nlpcourse.embeddings.word2vec import Word2Vec, cbow_step, hogwild, skipgram_step  # noqa: E402
+from nlpcourse.text.vectors import keyed_vectors  # noqa: E402
 
 
 def topic_corpus(n_sentences: int = 1500, n_topics: int = 6, words_per_topic: int = 8, seed: int = 0):

@@ -34,7 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> dict:
-    from nlpcourse.notebook import describe_hardware
+    from nlpcourse.utils import describe_hardware
     parts = args.parts.split(",")
     print(f"Attention benchmark, {describe_hardware()}; {args.repeats} runs each, best kept")
     report: dict = {"benchmark": "attention", "hardware": describe_hardware(), "d_model": args.d_model,

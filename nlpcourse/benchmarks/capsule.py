@@ -22,7 +22,7 @@ def run(args: argparse.Namespace) -> dict:
     from nlpcourse.data.loaders import prepare_imdb
     from nlpcourse.pipelines import zoo
     from nlpcourse.models.capsnet import CapsNetClassifier
-    from nlpcourse.notebook import describe_hardware
+    from nlpcourse.utils import describe_hardware
     from nlpcourse.train import fit
     cfg = get_config(args.profile, seed=0)
     recipe = zoo.recipe("capsnet", cfg)

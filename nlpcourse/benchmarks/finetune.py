@@ -77,7 +77,7 @@ def run_finetune(args: argparse.Namespace, cfg, recipe, date: str) -> dict:
     from nlpcourse.hf.checkpoints import load_classifier
     from nlpcourse.hf.finetune import finetune, freeze_encoder, scores, tokenize_imdb
     from nlpcourse.leaderboard import write_rows
-    from nlpcourse.notebook import describe_hardware
+    from nlpcourse.utils import describe_hardware
     from nlpcourse.utils import count_params
     train, test = _reviews(cfg, args.train_size, args.test_size)
     name = short_name(recipe.checkpoint)
@@ -120,7 +120,7 @@ def run_speed(args: argparse.Namespace, cfg, recipe) -> dict:
     """Tokens per second of training: the course's ``fit`` against ``transformers.Trainer``, alternated."""
     from nlpcourse.hf.checkpoints import load_classifier
     from nlpcourse.hf.finetune import finetune, finetune_with_trainer, tokenize_imdb
-    from nlpcourse.notebook import describe_hardware
+    from nlpcourse.utils import describe_hardware
     train, test = _reviews(cfg, args.reviews, 64)
     recipe = recipe.replace(epochs=1)
     seconds: dict[str, list[float]] = {"fit": [], "Trainer": []}

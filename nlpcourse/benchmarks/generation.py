@@ -129,8 +129,9 @@ def run(args) -> dict:
     import torch
 
     from nlpcourse.config import get_config
-    from nlpcourse.notebook import describe_hardware
-    from nlpcourse.pipelines.pretraining import gpt_config, small_bert_config
+    from nlpcourse.utils import describe_hardware
+    from nlpcourse.models.bert_mini import BertConfig
+    from nlpcourse.models.gpt_mini import GPTConfig
     cfg = get_config("full")
     vocab_size = 8192
     report: dict[str, Any] = {"benchmark": "generation", "hardware": describe_hardware(),
@@ -139,7 +140,7 @@ def run(args) -> dict:
     from nlpcourse.models.gpt_mini import GPT
     import dataclasses
     prompt = torch.randint(5, vocab_size, (1, 16))
-    config = dataclasses.replace(gpt_config(cfg, vocab_size), n_positions=max(256, args.new_tokens + prompt.shape[1]))
+    config = dataclasses.replace(GPTConfig.preset(cfg, vocab_size), n_positions=max(256, args.new_tokens + prompt.shape[1]))
     gpt = GPT(config).eval()                  # the chapter's GPT, with a position table long enough to write them
     with torch.no_grad():
         report["kv_cache"] = kv_cache_speed(gpt, prompt, args.new_tokens, args.repeats)
@@ -148,8 +149,8 @@ def run(args) -> dict:
           f"{report['kv_cache']['without_cache_tokens_per_s']:.0f} without: "
           f"{report['kv_cache']['speedup']:.1f}x (same tokens: {report['kv_cache']['same_tokens']})", flush=True)
     shape = dict(batch_size=args.batch_size, steps=args.steps)
-    for name, pair in (("bert", bert_and_hf_losses(small_bert_config(cfg, vocab_size), **shape)),
-                       ("gpt", gpt_and_hf_losses(gpt_config(cfg, vocab_size), **shape))):
+    for name, pair in (("bert", bert_and_hf_losses(BertConfig.preset(cfg, vocab_size), **shape)),
+                       ("gpt", gpt_and_hf_losses(GPTConfig.preset(cfg, vocab_size), **shape))):
         report[f"{name}_forward_backward"] = forward_backward_time(*pair, repeats=args.repeats) | shape
         r = report[f"{name}_forward_backward"]
         print(f"{name.upper()} forward+backward, batch {args.batch_size} x {args.steps}: ours {r['ours_s']:.3f}s, "

@@ -65,7 +65,7 @@ def bench_imdb(models: list[str], cfg, frameworks: list[str] | None = None,
     """Train each model in ``cfg``'s profile; one results row per model and framework, each added to
     the results file ``path`` as soon as it is ready (an interrupted run keeps the rows it finished)."""
     from nlpcourse.pipelines.zoo import ZOO
-    from nlpcourse.notebook import describe_hardware
+    from nlpcourse.utils import describe_hardware
     commit = git_commit()   # the code as it was when the run started, whatever is edited meanwhile
     print(f"IMDB benchmark, profile {cfg.profile}, seed {cfg.seed}, {describe_hardware()}, commit {commit}")
     rows, data_cache = [], {}

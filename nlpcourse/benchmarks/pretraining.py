@@ -41,9 +41,9 @@ def run(args: argparse.Namespace) -> dict:
     from nlpcourse.config import get_config
     from nlpcourse.data.pretraining import prepare_pretraining, unigram_perplexity
     from nlpcourse.leaderboard import BENCHMARKS_DIR, RESULTS_DIR, write_rows
-    from nlpcourse.notebook import describe_hardware
-    from nlpcourse.pipelines.pretraining import (bert_classifier_recipe, finetune_classifier, mlm_recipe,
-                                                 pretrain_mlm, small_bert_config, test_scores)
+    from nlpcourse.utils import describe_hardware
+    from nlpcourse.models.bert_mini import BertConfig
+    from nlpcourse.pipelines.pretraining import finetune_classifier, pretrain_mlm, test_scores
     from nlpcourse.utils import count_params
     cfg = get_config(args.profile)
     date = dt.date.today().isoformat()
@@ -59,9 +59,9 @@ def run(args: argparse.Namespace) -> dict:
     report = {"benchmark": "pretraining", "profile": cfg.profile, "hardware": describe_hardware(),
               "data": data.sizes(), "pretrain_rows_used": min(rows or len(data.X_pretrain), len(data.X_pretrain)),
               "whole_word_masking": args.whole_word,
-              "model": dataclasses.asdict(small_bert_config(cfg, data.vocab_size)),
-              "mlm_recipe": dataclasses.asdict(mlm_recipe(cfg)),
-              "finetune_recipe": dataclasses.asdict(bert_classifier_recipe(cfg)), "finetune_epochs_cap": args.epochs,
+              "model": dataclasses.asdict(BertConfig.preset(cfg, data.vocab_size)),
+              "mlm_recipe": dataclasses.asdict(BertConfig.recipe(cfg)),
+              "finetune_recipe": dataclasses.asdict(BertConfig.classifier_recipe(cfg)), "finetune_epochs_cap": args.epochs,
               "unigram_perplexity": round(unigram_perplexity(data.X_pretrain, data.X_held_out, data.vocab_size), 2)}
 
     _save(report, out)
@@ -142,11 +142,10 @@ def _take_earlier_stage(args: argparse.Namespace, report: dict, stage: str, weig
 def _resume_mlm(args: argparse.Namespace, cfg, data, report: dict):
     """The masked-LM model of an earlier run: its figures from ``--resume``, its weights from ``--save-dir``."""
     from nlpcourse.checkpoint import load_weights
-    from nlpcourse.models.bert_mini import BertForMaskedLM
-    from nlpcourse.pipelines.pretraining import small_bert_config
+    from nlpcourse.models.bert_mini import BertConfig, BertForMaskedLM
     _take_earlier_stage(args, report, "mlm", "bert-mlm.safetensors",
                         ("profile", "data", "pretrain_rows_used", "model", "mlm_recipe", "whole_word_masking"))
-    return load_weights(BertForMaskedLM(small_bert_config(cfg, data.vocab_size)), args.save_dir / "bert-mlm.safetensors")
+    return load_weights(BertForMaskedLM(BertConfig.preset(cfg, data.vocab_size)), args.save_dir / "bert-mlm.safetensors")
 
 
 def _resume_bilm(args: argparse.Namespace, cfg, data, report: dict):
@@ -154,11 +153,10 @@ def _resume_bilm(args: argparse.Namespace, cfg, data, report: dict):
     from safetensors.torch import load_file
 
     from nlpcourse.checkpoint import load_state_exactly
-    from nlpcourse.models.elmo import BiLM
-    from nlpcourse.pipelines.pretraining import elmo_config
+    from nlpcourse.models.elmo import BiLM, ELMoConfig
     _take_earlier_stage(args, report, "bilm", "bilm.safetensors",
                         ("profile", "data", "lm_windows_used", "lm_window", "model", "lm_recipe"))
-    bilm = BiLM(elmo_config(cfg, data.vocab_size))
+    bilm = BiLM(ELMoConfig.preset(cfg, data.vocab_size))
     state = load_file(str(args.save_dir / "bilm.safetensors"))
     state.setdefault("output.weight", state["embedding.weight"])        # tied: one tensor, stored once
     return load_state_exactly(bilm, state, "bilm.safetensors")
@@ -172,9 +170,10 @@ def run_elmo(args: argparse.Namespace, cfg, date: str) -> dict:
     from nlpcourse.benchmarks.records import PeakMemory, git_commit, make_row
     from nlpcourse.data.pretraining import prepare_pretraining, unigram_perplexity
     from nlpcourse.leaderboard import BENCHMARKS_DIR, RESULTS_DIR, write_rows
-    from nlpcourse.notebook import describe_hardware
-    from nlpcourse.pipelines.pretraining import (elmo_config, elmo_recipe, elmo_test_scores, lm_recipe, lm_windows_of,
-                                       pretrain_bilm, train_elmo_classifier)
+    from nlpcourse.utils import describe_hardware
+    from nlpcourse.models.elmo import ELMoConfig
+    from nlpcourse.pipelines.pretraining import (elmo_test_scores, lm_windows_of, pretrain_bilm,
+                                                 train_elmo_classifier)
     from nlpcourse.utils import count_params
     out = args.out or BENCHMARKS_DIR / f"elmo-{cfg.profile}-{date}.json"
     args.out = out                                  # the entry point adds the environment at the end
@@ -184,8 +183,9 @@ def run_elmo(args: argparse.Namespace, cfg, date: str) -> dict:
           f"{train_windows.shape[1] - 1} tokens", flush=True)
     report = {"benchmark": "elmo", "profile": cfg.profile, "hardware": describe_hardware(), "data": data.sizes(),
               "lm_windows_used": len(train_windows), "lm_window": int(train_windows.shape[1] - 1),
-              "model": dataclasses.asdict(elmo_config(cfg, data.vocab_size)),
-              "lm_recipe": dataclasses.asdict(lm_recipe(cfg)), "classifier_recipe": dataclasses.asdict(elmo_recipe(cfg)),
+              "model": dataclasses.asdict(ELMoConfig.preset(cfg, data.vocab_size)),
+              "lm_recipe": dataclasses.asdict(ELMoConfig.recipe(cfg)),
+              "classifier_recipe": dataclasses.asdict(ELMoConfig.classifier_recipe(cfg)),
               "classifier_epochs_cap": args.epochs,
               "unigram_perplexity": round(unigram_perplexity(data.X_pretrain, data.X_held_out, data.vocab_size), 2)}
 

@@ -14,7 +14,7 @@ def make_row(model: str, framework: str, chapter: int, description: str, cfg, si
              scores: dict[str, float], parameters: int, seconds: float, epochs: int | None, best_epoch: int | None,
              memory: "PeakMemory", settings: dict[str, Any], commit: str) -> dict[str, Any]:
     """One results row in the leaderboard's schema."""
-    from nlpcourse.notebook import describe_hardware
+    from nlpcourse.utils import describe_hardware
     return {"model": model, "framework": framework, "chapter": chapter, "description": description,
             "profile": cfg.profile, **sizes, "accuracy": float(scores["accuracy"]), "f1": float(scores["f1"]),
             "parameters": int(parameters), "train_seconds": round(seconds, 2),

@@ -25,7 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> dict:
     from nlpcourse.config import get_config
-    from nlpcourse.notebook import describe_hardware
+    from nlpcourse.utils import describe_hardware
     cfg = get_config(args.profile, seed=0)
     parts = args.parts.split(",")
     print(f"Recurrent benchmark, profile {cfg.profile}, {describe_hardware()}; {args.repeats} runs each, best kept")

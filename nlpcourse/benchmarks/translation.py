@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> dict:
     from nlpcourse.config import get_config
     from nlpcourse.data.translation import prepare_translation
     from nlpcourse.models.configs import Seq2SeqConfig
-    from nlpcourse.notebook import describe_hardware
+    from nlpcourse.utils import describe_hardware
     from nlpcourse.pipelines.translation import copy_baseline, score_translations, summary_row, train_translator
     cfg = get_config(args.profile)
     models = [m for m in args.models.split(",") if m]

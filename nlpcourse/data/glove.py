@@ -45,7 +45,7 @@ def load_glove(dim: int = 50, max_words: int | None = None):
     ``dim=50`` works offline; 100, 200 and 300 need ``glove.6B.zip`` (downloaded once).
     ``max_words`` keeps only the most frequent words.
     """
-    from nlpcourse.embeddings.word2vec import keyed_vectors
+    from nlpcourse.text.vectors import keyed_vectors
     if dim == 50:
         vectors_path, words_path = glove_50d_files()
         vectors = np.load(vectors_path, mmap_mode="r")

@@ -25,6 +25,7 @@ import numpy as np
 
 from nlpcourse.embeddings.corpus import (Corpus, NoiseSampler, build_vocab, cbow_examples, keep_probabilities,
                                          pad_rows, skipgram_examples, subsample, window_pairs)
+from nlpcourse.text.vectors import keyed_vectors
 
 COMPILE_FROM_WORDS = 5_000_000
 """``compile=None`` compiles the step on the CPU when training covers this many words (corpus x epochs)."""
@@ -258,16 +259,3 @@ def cbow_step(W_in, W_out, context, context_weights, targets, weights, lr):
     share = (dh / count).unsqueeze(1) * context_weights.unsqueeze(2)    # each context word's part of the step
     W_in.index_add_(0, context.flatten(), share.flatten(0, 1))
     return loss
-
-
-def keyed_vectors(words: Sequence[str], vectors: np.ndarray, counts: np.ndarray | None = None):
-    """gensim ``KeyedVectors`` holding ``vectors`` for ``words`` (chapter 2)."""
-    from gensim.models import KeyedVectors
-    vectors = np.asarray(vectors, dtype=np.float32)
-    if len(words) != len(vectors):
-        raise ValueError(f"{len(words)} words but {len(vectors)} vectors")
-    kv = KeyedVectors(vector_size=vectors.shape[1])
-    kv.add_vectors(list(words), vectors)
-    if counts is not None:
-        kv.expandos["count"] = np.asarray(counts, dtype=np.int64).copy()
-    return kv

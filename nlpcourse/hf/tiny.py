@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from nlpcourse.tokens import BERT_SPECIALS
 from nlpcourse.utils import check_int
 
 ARCHITECTURES = ("bert", "albert", "distilbert", "roberta")
@@ -69,7 +70,7 @@ TOKENIZER_KINDS = {"bert": "WordPiece, uncased",
                    "roberta": "byte-level BPE, cased"}
 
 # Special tokens in id order (the first ids of the vocabulary), then the roles they play
-_SPECIALS = {"bert": ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"],
+_SPECIALS = {"bert": list(BERT_SPECIALS),
              "albert": ["<pad>", "<unk>", "[CLS]", "[SEP]", "[MASK]"],
              "roberta": ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]}
 _SPECIALS["distilbert"] = _SPECIALS["bert"]

@@ -24,6 +24,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from nlpcourse.checkpoint import load_state_exactly
+from nlpcourse.config import RunConfig, TrainRecipe
 from nlpcourse.losses import cross_entropy
 from nlpcourse.tokens import IGNORE_INDEX
 from nlpcourse.layers.transformer import TransformerEncoderBlock
@@ -66,6 +67,32 @@ class BertConfig:
     def embedding_dim(self) -> int:
         """The size of a word vector: ``embedding_size`` (ALBERT) or the hidden size."""
         return self.embedding_size or self.hidden_size
+
+    @classmethod
+    def preset(cls, cfg: RunConfig, vocab_size: int, **variant: Any) -> "BertConfig":
+        """Chapter 9's small BERT: quick 2 layers of 64, full 4 layers of 192 (3.4 M parameters with an
+        8,192-piece vocabulary). ``variant`` overrides fields, e.g. ALBERT's ``embedding_size=64, share_layers=True``."""
+        sizes = cfg.choose(quick=dict(hidden_size=64, num_hidden_layers=2, num_attention_heads=2, intermediate_size=256),
+                           full=dict(hidden_size=192, num_hidden_layers=4, num_attention_heads=4, intermediate_size=768))
+        return cls(vocab_size=vocab_size, max_position_embeddings=cfg.choose(quick=128, full=256), **(sizes | variant))
+
+    @staticmethod
+    def recipe(cfg: RunConfig) -> TrainRecipe:
+        """Masked-LM pretraining: AdamW with warm-up then linear decay, one pass over the unlabelled reviews."""
+        return cfg.choose(
+            quick=TrainRecipe(batch_size=32, epochs=1, lr=2e-3, weight_decay=0.01, schedule="linear", warmup=0.1,
+                              patience=None),
+            full=TrainRecipe(batch_size=32, epochs=1, lr=7e-4, weight_decay=0.01, schedule="linear", warmup=0.06,
+                             patience=None))
+
+    @staticmethod
+    def classifier_recipe(cfg: RunConfig) -> TrainRecipe:
+        """Fine-tuning a classifier on labelled reviews, the same for a pretrained and a fresh encoder."""
+        return cfg.choose(
+            quick=TrainRecipe(batch_size=32, epochs=5, lr=1e-3, weight_decay=0.01, schedule="linear", warmup=0.1,
+                              patience=None),
+            full=TrainRecipe(batch_size=32, epochs=2, lr=2e-4, weight_decay=0.01, schedule="linear", warmup=0.1,
+                             patience=None))
 
     @classmethod
     def from_hf(cls, config: Any) -> "BertConfig":

@@ -225,7 +225,8 @@ class TransformerConfig:
 
     @classmethod
     def preset(cls, cfg: RunConfig, vocab_size: int, **variant: Any) -> "TransformerConfig":
-        """The chapter-7 sizes of the profile; ``variant`` picks the model (``attention``...)."""
+        """The chapter-7 sizes of the profile; ``variant`` picks the model (``attention``...). The position table
+        covers the reviews the recipe reads (``recipe(cfg).max_len`` tokens); ``max_len=`` in ``variant`` overrides it."""
         sizes = cfg.choose(quick=dict(d_model=64, nhead=4, num_layers=1, dim_feedforward=128),
                            full=dict(d_model=128, nhead=4, num_layers=2, dim_feedforward=256))
         return cls(vocab_size, max_len=cls.recipe(cfg).max_len, **(sizes | variant))

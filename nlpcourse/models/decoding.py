@@ -21,7 +21,7 @@ import dataclasses
 import torch
 from torch import Tensor
 
-from nlpcourse.data.translation import BOS, EOS, SPECIALS
+from nlpcourse.tokens import BOS, EOS, TRANSLATION_SPECIALS as SPECIALS
 from nlpcourse.utils import check_int, eval_mode
 
 BOS_INDEX, EOS_INDEX = SPECIALS.index(BOS), SPECIALS.index(EOS)      # the same in both vocabularies

@@ -23,11 +23,12 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from nlpcourse.config import RunConfig, TrainRecipe
 from nlpcourse.losses import cross_entropy
 from nlpcourse.tokens import IGNORE_INDEX
 from nlpcourse.utils import eval_mode
 
-__all__ = ["BiLM", "ELMoClassifier", "ELMoConfig", "ScalarMix", "bilm_targets", "reverse_padded"]
+__all__ = ["BiLM", "ELMoClassifier", "ELMoConfig", "ScalarMix", "bilm_targets", "lm_recipe", "lm_window", "reverse_padded"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,6 +53,40 @@ class ELMoConfig:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
         if not 0 <= self.pad_index < self.vocab_size:
             raise ValueError(f"pad_index ({self.pad_index}) must be a token id below vocab_size ({self.vocab_size})")
+
+    @classmethod
+    def preset(cls, cfg: RunConfig, vocab_size: int, **variant) -> "ELMoConfig":
+        """Chapter 9's biLM: quick 64-dimensional embeddings and 128 LSTM cells per direction, full 128 and 256."""
+        return cls(vocab_size, **(cfg.choose(quick=dict(embed_dim=64, hidden_size=128),
+                                             full=dict(embed_dim=128, hidden_size=256)) | variant))
+
+    @staticmethod
+    def recipe(cfg: RunConfig) -> TrainRecipe:
+        """Language-model training of the biLM (the same as GPT's): AdamW, warm-up, linear decay, one pass."""
+        return lm_recipe(cfg)
+
+    @staticmethod
+    def classifier_recipe(cfg: RunConfig) -> TrainRecipe:
+        """Training of the classifier on the frozen biLM's features (its mix and one linear layer only)."""
+        return cfg.choose(quick=TrainRecipe(batch_size=32, epochs=4, lr=3e-3, schedule="linear", warmup=0.1,
+                                            patience=None),
+                          full=TrainRecipe(batch_size=32, epochs=2, lr=2e-3, schedule="linear", warmup=0.1,
+                                           patience=None))
+
+
+def lm_recipe(cfg: RunConfig) -> TrainRecipe:
+    """Chapter 9's language-model training, shared by the biLM and GPT so that their perplexities compare:
+    AdamW, warm-up, linear decay, one pass over windows of the unlabelled reviews."""
+    return cfg.choose(
+        quick=TrainRecipe(batch_size=16, epochs=1, lr=3e-3, weight_decay=0.01, schedule="linear", warmup=0.05,
+                          patience=None),
+        full=TrainRecipe(batch_size=32, epochs=1, lr=1e-3, weight_decay=0.01, schedule="linear", warmup=0.05,
+                         patience=None))
+
+
+def lm_window(cfg: RunConfig) -> int:
+    """Tokens a chapter-9 language model reads at once."""
+    return cfg.choose(quick=64, full=128)
 
 
 def sequence_lengths(idx: Tensor, pad_index: int) -> Tensor:

@@ -26,6 +26,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from nlpcourse.config import RunConfig, TrainRecipe
 from nlpcourse.losses import cross_entropy
 from nlpcourse.tokens import IGNORE_INDEX
 from nlpcourse.checkpoint import load_state_exactly
@@ -72,6 +73,18 @@ class GPTConfig:
             raise ValueError(f"layer_norm_eps must be > 0, got {self.layer_norm_eps}")
         if self.activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}, got {self.activation!r}")
+
+    @classmethod
+    def preset(cls, cfg: RunConfig, vocab_size: int, **variant: Any) -> "GPTConfig":
+        """Chapter 9's GPT: quick 2 layers of 64, full 4 layers of 192, positions for two windows."""
+        sizes = cfg.choose(quick=dict(n_embd=64, n_layer=2, n_head=2), full=dict(n_embd=192, n_layer=4, n_head=4))
+        return cls(vocab_size=vocab_size, n_positions=cfg.choose(quick=128, full=256), **(sizes | variant))
+
+    @staticmethod
+    def recipe(cfg: RunConfig) -> TrainRecipe:
+        """Language-model training, the same as the biLM's (:func:`nlpcourse.models.elmo.lm_recipe`)."""
+        from nlpcourse.models.elmo import lm_recipe
+        return lm_recipe(cfg)
 
     @property
     def feedforward_size(self) -> int:

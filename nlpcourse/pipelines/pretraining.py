@@ -1,6 +1,7 @@
 """Chapter 9's small BERT, pretrained and fine-tuned one way for the chapter and the benchmark.
 
-- :func:`small_bert_config` gives the profile's sizes (ALBERT's options as keywords);
+- :meth:`BertConfig.preset <nlpcourse.models.bert_mini.BertConfig.preset>` gives the profile's sizes (ALBERT's
+  options as keywords), its ``recipe`` and ``classifier_recipe`` the training;
 - :func:`pretrain_mlm` trains :class:`~nlpcourse.models.bert_mini.BertForMaskedLM` on the unlabelled
   reviews with :func:`nlpcourse.train.fit`, perplexity measured on held-out unlabelled reviews;
 - :func:`finetune_classifier` puts a classifier on an encoder (pretrained, or fresh for the baseline)
@@ -15,43 +16,17 @@ from typing import Any
 
 from nlpcourse.config import RunConfig
 from nlpcourse.data.pretraining import MLMLoader, PretrainingData
-from nlpcourse.config import TrainRecipe
+from nlpcourse.models.bert_mini import BertConfig
+from nlpcourse.models.elmo import ELMoConfig, lm_recipe, lm_window
+from nlpcourse.models.gpt_mini import GPTConfig
 
 MLM_METRICS = ["token_accuracy", "perplexity"]
-
-
-def small_bert_config(cfg: RunConfig, vocab_size: int, **variant: Any):
-    """The profile's small BERT (chapter 9): quick 2 layers of 64, full 4 layers of 192 (3.4 M parameters with
-    an 8,192-piece vocabulary). ``variant`` overrides fields, e.g. ALBERT's ``embedding_size=64, share_layers=True``."""
-    from nlpcourse.models.bert_mini import BertConfig
-    sizes = cfg.choose(quick=dict(hidden_size=64, num_hidden_layers=2, num_attention_heads=2, intermediate_size=256),
-                       full=dict(hidden_size=192, num_hidden_layers=4, num_attention_heads=4, intermediate_size=768))
-    return BertConfig(vocab_size=vocab_size, max_position_embeddings=cfg.choose(quick=128, full=256),
-                      **(sizes | variant))
-
-
-def mlm_recipe(cfg: RunConfig) -> TrainRecipe:
-    """Masked-LM pretraining: AdamW with warm-up then linear decay, one pass over the unlabelled reviews."""
-    return cfg.choose(
-        quick=TrainRecipe(batch_size=32, epochs=1, lr=2e-3, weight_decay=0.01, schedule="linear", warmup=0.1,
-                          patience=None),
-        full=TrainRecipe(batch_size=32, epochs=1, lr=7e-4, weight_decay=0.01, schedule="linear", warmup=0.06,
-                         patience=None))
-
-
-def bert_classifier_recipe(cfg: RunConfig) -> TrainRecipe:
-    """Fine-tuning on labelled reviews, the same for a pretrained and a fresh encoder."""
-    return cfg.choose(
-        quick=TrainRecipe(batch_size=32, epochs=5, lr=1e-3, weight_decay=0.01, schedule="linear", warmup=0.1,
-                          patience=None),
-        full=TrainRecipe(batch_size=32, epochs=2, lr=2e-4, weight_decay=0.01, schedule="linear", warmup=0.1,
-                         patience=None))
 
 
 def mlm_loaders(data: PretrainingData, cfg: RunConfig, whole_word: bool = False, rows: int | None = None):
     """Training (masked afresh each epoch) and held-out (fixed masks) masked-LM loaders."""
     from nlpcourse.data.pretraining import continuation_ids
-    recipe = mlm_recipe(cfg)
+    recipe = BertConfig.recipe(cfg)
     continuation = continuation_ids(data.tokenizer) if whole_word else None
     X = data.X_pretrain if rows is None else data.X_pretrain[:rows]
     return (MLMLoader(X, data.vocab_size, recipe.batch_size, shuffle=True, seed=cfg.seed, continuation=continuation),
@@ -67,9 +42,9 @@ def pretrain_mlm(cfg: RunConfig, data: PretrainingData, whole_word: bool = False
     from nlpcourse.models.bert_mini import BertForMaskedLM
     from nlpcourse.train import fit
     torch.manual_seed(cfg.seed)
-    model = BertForMaskedLM(small_bert_config(cfg, data.vocab_size, **variant))
+    model = BertForMaskedLM(BertConfig.preset(cfg, data.vocab_size, **variant))
     train_loader, held_out = mlm_loaders(data, cfg, whole_word, rows)
-    recipe = mlm_recipe(cfg)
+    recipe = BertConfig.recipe(cfg)
     history = fit(model, train_loader, held_out, cfg, recipe, metrics=MLM_METRICS, progress=progress)
     return model, history
 
@@ -77,7 +52,7 @@ def pretrain_mlm(cfg: RunConfig, data: PretrainingData, whole_word: bool = False
 def finetune_classifier(cfg: RunConfig, data: PretrainingData, bert=None, freeze: bool = False,
                         progress: bool | None = None, epochs: int | None = None, **variant: Any):
     """``(classifier, history)``: ``bert`` (a pretrained encoder, or ``None`` for a fresh one of the same sizes,
-    seeded) with a linear head on the mean of its outputs, trained with :func:`bert_classifier_recipe`
+    seeded) with a linear head on the mean of its outputs, trained with :meth:`BertConfig.classifier_recipe`
     (``epochs`` caps its epochs); the best validation epoch is kept."""
     import torch
 
@@ -85,9 +60,9 @@ def finetune_classifier(cfg: RunConfig, data: PretrainingData, bert=None, freeze
     from nlpcourse.train import fit
     torch.manual_seed(cfg.seed)
     if bert is None:
-        bert = BertModel(small_bert_config(cfg, data.vocab_size, **variant))
+        bert = BertModel(BertConfig.preset(cfg, data.vocab_size, **variant))
     model = BertClassifier(bert, num_classes=2, pooling="mean", freeze=freeze)
-    recipe = bert_classifier_recipe(cfg)
+    recipe = BertConfig.classifier_recipe(cfg)
     train_loader, val_loader, _ = data.classifier_loaders(recipe.batch_size, cfg.seed)
     settings = {} if epochs is None else {"epochs": min(epochs, recipe.epochs)}
     history = fit(model, train_loader, val_loader, cfg, recipe, monitor="accuracy", progress=progress, **settings)
@@ -116,32 +91,12 @@ def timed(fn, *args, **kwargs) -> Timed:
 
 # ---- language models: ELMo's biLM and GPT, on windows of the unlabelled reviews' token stream ----
 
-def lm_recipe(cfg: RunConfig) -> TrainRecipe:
-    """Language-model training of the biLM and of GPT: AdamW, warm-up, linear decay, one pass."""
-    return cfg.choose(
-        quick=TrainRecipe(batch_size=16, epochs=1, lr=3e-3, weight_decay=0.01, schedule="linear", warmup=0.05,
-                          patience=None),
-        full=TrainRecipe(batch_size=32, epochs=1, lr=1e-3, weight_decay=0.01, schedule="linear", warmup=0.05,
-                         patience=None))
-
-
-def lm_window(cfg: RunConfig) -> int:
-    """Tokens a language model reads at once."""
-    return cfg.choose(quick=64, full=128)
-
 
 def lm_windows_of(data: PretrainingData, cfg: RunConfig, windows: int | None = None):
     """``(train (N, w + 1), held_out (M, w + 1))`` token windows of the pretraining and held-out reviews."""
     from nlpcourse.data.pretraining import lm_windows
     train = lm_windows(data.X_pretrain, lm_window(cfg))
     return (train if windows is None else train[:windows]), lm_windows(data.X_held_out, lm_window(cfg))
-
-
-def elmo_config(cfg: RunConfig, vocab_size: int):
-    """The profile's biLM: quick 64-dimensional embeddings and 128 LSTM cells per direction, full 128 and 256."""
-    from nlpcourse.models.elmo import ELMoConfig
-    return ELMoConfig(vocab_size, **cfg.choose(quick=dict(embed_dim=64, hidden_size=128),
-                                               full=dict(embed_dim=128, hidden_size=256)))
 
 
 def pretrain_bilm(cfg: RunConfig, data: PretrainingData, windows: int | None = None, progress: bool | None = None):
@@ -159,15 +114,9 @@ def pretrain_bilm(cfg: RunConfig, data: PretrainingData, windows: int | None = N
         idx = torch.as_tensor(rows[:, :-1])
         return make_loader(idx.numpy(), bilm_targets(idx).numpy(), recipe.batch_size if shuffle else 64,
                            shuffle=shuffle, seed=cfg.seed)
-    model = BiLM(elmo_config(cfg, data.vocab_size))
+    model = BiLM(ELMoConfig.preset(cfg, data.vocab_size))
     history = fit(model, loader(train, True), loader(held_out, False), cfg, recipe, progress=progress)
     return model, history
-
-
-def elmo_recipe(cfg: RunConfig) -> TrainRecipe:
-    """Training of the classifier on the frozen biLM's features (its mix and one linear layer only)."""
-    return cfg.choose(quick=TrainRecipe(batch_size=32, epochs=4, lr=3e-3, schedule="linear", warmup=0.1, patience=None),
-                      full=TrainRecipe(batch_size=32, epochs=2, lr=2e-3, schedule="linear", warmup=0.1, patience=None))
 
 
 def train_elmo_classifier(cfg: RunConfig, data: PretrainingData, bilm, layers: str = "all",
@@ -182,7 +131,7 @@ def train_elmo_classifier(cfg: RunConfig, data: PretrainingData, bilm, layers: s
     from nlpcourse.train import fit
     torch.manual_seed(cfg.seed)
     model = ELMoClassifier(bilm, layers=layers)
-    recipe = elmo_recipe(cfg)
+    recipe = ELMoConfig.classifier_recipe(cfg)
     # random batches, not length buckets: the classifier standardises its features with batch statistics,
     # which batches of reviews of one length would skew (a pooled maximum grows with the length)
     train = make_loader(data.X_train[:, 1:], data.y_train, recipe.batch_size, shuffle=True, seed=cfg.seed)
@@ -198,13 +147,6 @@ def elmo_test_scores(model, data: PretrainingData) -> dict[str, float]:
     return evaluate(model, BucketedLoader(data.X_test[:, 1:], data.y_test, 128))
 
 
-def gpt_config(cfg: RunConfig, vocab_size: int):
-    """The profile's GPT: quick 2 layers of 64, full 4 layers of 192, a context of one window."""
-    from nlpcourse.models.gpt_mini import GPTConfig
-    sizes = cfg.choose(quick=dict(n_embd=64, n_layer=2, n_head=2), full=dict(n_embd=192, n_layer=4, n_head=4))
-    return GPTConfig(vocab_size=vocab_size, n_positions=cfg.choose(quick=128, full=256), **sizes)
-
-
 def train_gpt(cfg: RunConfig, data: PretrainingData, windows: int | None = None, progress: bool | None = None):
     """``(gpt, history)``: GPT trained to predict the next token of the unlabelled reviews; the held-out
     reviews give the validation perplexity."""
@@ -216,7 +158,7 @@ def train_gpt(cfg: RunConfig, data: PretrainingData, windows: int | None = None,
     torch.manual_seed(cfg.seed)
     train, held_out = lm_windows_of(data, cfg, windows)
     recipe = lm_recipe(cfg)
-    model = GPT(gpt_config(cfg, data.vocab_size))
+    model = GPT(GPTConfig.preset(cfg, data.vocab_size))
     history = fit(model, make_loader(train[:, :-1], train[:, 1:], recipe.batch_size, shuffle=True, seed=cfg.seed),
                   make_loader(held_out[:, :-1], held_out[:, 1:], 64), cfg, recipe, progress=progress)
     return model, history
