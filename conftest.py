@@ -19,6 +19,7 @@ import pytest
 
 from nlpcourse.data.download import absolute_data_env
 from nlpcourse.notebook import OPENMP_SETTINGS
+from nlpcourse.utils import keep_freed_memory
 
 ROOT = Path(__file__).parent
 CELL_TIMEOUT_S = 300
@@ -32,6 +33,7 @@ os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.g
 os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
 for _name, _value in OPENMP_SETTINGS.items():   # the chapters' thread settings, for the tests' own torch too
     os.environ.setdefault(_name, _value)
+keep_freed_memory()                              # as the chapters' first cell does
 
 # pages of the site that execute code, like chapters
 BOOK_PAGES = {ROOT / "book" / "leaderboard.md", ROOT / "book" / "status.md"}

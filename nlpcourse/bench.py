@@ -30,6 +30,8 @@ import platform
 import sys
 from pathlib import Path
 
+from nlpcourse.utils import keep_freed_memory
+
 BENCHMARKS = {
     "imdb": "every IMDB model of the course, as its chapter trains it: leaderboard rows",
     "tfidf": "our TF-IDF against scikit-learn's",
@@ -63,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
             one.add_argument("--out", type=Path, default=None, help="write the figures as JSON to this file")
         one.set_defaults(run=module.run)
     args = parser.parse_args(argv)
+    keep_freed_memory()
     report = args.run(args) | {"environment": environment()}
     if getattr(args, "out", None):
         args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -7,7 +7,7 @@ import sys
 import warnings
 
 from nlpcourse.config import RunConfig, get_config, slow_profile_notice
-from nlpcourse.utils import describe_hardware, set_seed
+from nlpcourse.utils import describe_hardware, keep_freed_memory, set_seed
 
 
 # Idle OpenMP threads spin briefly before they sleep: long-spinning threads of torch and numpy starve
@@ -63,6 +63,7 @@ def setup(seed: int | None = None, profile: str | None = None, chapter: int | No
     import nlpcourse.keras  # noqa: F401  TensorFlow's settings (no C++ log lines), before any cell imports keras
     for name, value in OPENMP_SETTINGS.items():       # before torch is first imported (describe_hardware)
         os.environ.setdefault(name, value)
+    keep_freed_memory()
     cfg = get_config(profile, seed=seed)
     set_seed(cfg.seed)
     # tqdm.auto (imported by transformers) falls back to text bars without ipywidgets, with a warning

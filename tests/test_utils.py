@@ -110,3 +110,14 @@ def test_eval_mode_restores_the_previous_mode_even_after_an_error():
     with eval_mode(model):
         pass
     assert not model.training
+
+
+def test_freed_memory_is_kept_for_the_next_allocation_on_glibc(monkeypatch):
+    import platform
+    import sys
+
+    from nlpcourse.utils import keep_freed_memory
+    glibc = sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"
+    assert keep_freed_memory() is glibc
+    monkeypatch.setattr(sys, "platform", "darwin")          # elsewhere it changes nothing and says so
+    assert keep_freed_memory() is False
