@@ -30,6 +30,8 @@ for pattern in patterns:
     assert path.resolve().is_relative_to(site), path
 from nlpcourse.site import chaptertimes
 chaptertimes.status_markdown()
+cost = chaptertimes.chapter_cost(1)
+assert "quick profile: not yet measured" not in cost, cost   # the committed chapter times ship too
 print(len(results), "rows,", len(patterns), "benchmark files")
 """
 
