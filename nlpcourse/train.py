@@ -193,11 +193,22 @@ def _train_epoch(step: _Step, loader, scores: _Scores, history: History, bar) ->
 
 
 def _progress_bar(enabled: bool, desc: str) -> Callable:
-    """A tqdm bar that disappears when done; none on the website, where it would be frozen."""
+    """A tqdm bar that disappears when done; none on the website, where it would be frozen.
+
+    The bar counts the batches; it never holds the loader itself: ``tqdm.auto``'s bar calls ``iter`` on an
+    iterable it is given, and every ``iter`` of a shuffling ``DataLoader`` draws from its seeded generator,
+    so a wrapped loader served another order than an unwrapped one (a run with a bar differed from the
+    same run without)."""
     if not enabled:
         return lambda loader: loader
     from tqdm.auto import tqdm
-    return lambda loader: tqdm(loader, total=len(loader), desc=desc, leave=False, mininterval=1.0)
+
+    def counted(loader):
+        with tqdm(total=len(loader), desc=desc, leave=False, mininterval=1.0) as bar:
+            for batch in loader:
+                yield batch
+                bar.update(1)
+    return counted
 
 
 def _check_fit_arguments(train_loader, val_loader, recipe: TrainRecipe, monitor: str) -> None:

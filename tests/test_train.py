@@ -279,6 +279,20 @@ def test_seeded_run_repeats_exactly_on_cpu():
     assert other.train_loss != runs[0][0], "another data order gives another run"
 
 
+def test_a_progress_bar_changes_nothing_of_the_run(capsys):
+    """A bar that held the loader called ``iter`` on it once more than the loop, so a shuffling loader's seeded
+    generator served another order: the same run gave other figures with a bar than without."""
+    X, y = _data()
+    runs = {}
+    for progress in (False, True):
+        model = _model()
+        history = fit(model, make_loader(X, y, batch_size=8, shuffle=True, seed=3),
+                      make_loader(X[:32], y[:32], batch_size=16), CFG, epochs=2, progress=progress)
+        runs[progress] = (history.train_loss, history.val_loss, [p.detach().clone() for p in model.parameters()])
+    assert runs[True][:2] == runs[False][:2]
+    assert all(torch.equal(a, b) for a, b in zip(runs[True][2], runs[False][2]))
+
+
 def test_early_stopping_restores_the_best_weights_and_checkpoints_them(tmp_path):
     from nlpcourse.checkpoint import load_weights
     X, y = _data(n=64)
