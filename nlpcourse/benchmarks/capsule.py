@@ -30,12 +30,14 @@ def run(args: argparse.Namespace) -> dict:
     from nlpcourse.train import fit
     cfg = get_config(args.profile, seed=0)
     recipe = zoo.recipe("capsnet", cfg)
-    data = first_reviews(prepare_imdb(cfg, recipe), args.n)
+    prepared = prepare_imdb(cfg, recipe)
+    data = first_reviews(prepared, args.n)
     base = zoo.preset("capsnet", cfg, data.vocab_size)
-    models = {"bigru": zoo.build_model("bigru", data.vocab_size, cfg)}
+    builders = {"bigru": lambda: zoo.build_model("bigru", data.vocab_size, cfg)}
     for iterations in (1, 3, 5):
-        models[f"capsnet, {iterations} iterations"] = CapsNetClassifier(
-            dataclasses.replace(base, routing_iterations=iterations))
+        builders[f"capsnet, {iterations} iterations"] = (
+            lambda iterations=iterations: CapsNetClassifier(dataclasses.replace(base, routing_iterations=iterations)))
+    models = {name: build() for name, build in builders.items()}
 
     def epoch(model):  # a fresh loader each time: every model and run gets the very same batches
         return lambda: fit(model, data.loaders(recipe.batch_size, seed=0, bucket=recipe.bucket)[0], None, cfg,
@@ -49,29 +51,20 @@ def run(args: argparse.Namespace) -> dict:
               "reviews": len(data.y_train), "seconds_per_epoch": times,
               "ratio_to_bigru": {name: seconds / times["bigru"] for name, seconds in times.items()}}
     if args.train:
-        report["trained"] = train_each(cfg, recipe, base)
+        report["trained"] = train_each(cfg, recipe, prepared, builders)
     return report
 
 
-def train_each(cfg, recipe, base) -> dict[str, dict]:
-    """Each model trained as chapter 6 trains the zoo's ``capsnet`` (same data, recipe and seed), scored once on
-    the test reviews: ``{name: {"test_accuracy", "epochs", "best_epoch"}}``."""
+def train_each(cfg, recipe, data, builders) -> dict[str, dict]:
+    """Each model of ``builders`` trained as chapter 6 trains the zoo's ``capsnet`` (the profile's reviews, its
+    recipe and seed), scored once on the test reviews: ``{name: {"test_accuracy", "epochs", "best_epoch"}}``."""
     import torch
 
-    from nlpcourse.data.loaders import prepare_imdb
-    from nlpcourse.models.capsnet import CapsNetClassifier
-    from nlpcourse.pipelines import zoo
     from nlpcourse.train import evaluate, fit
-    data = prepare_imdb(cfg, recipe)
     trained = {}
-    for name in ("bigru", "capsnet, 1 iterations", "capsnet, 3 iterations", "capsnet, 5 iterations"):
+    for name, build in builders.items():
         torch.manual_seed(cfg.seed)
-        if name == "bigru":
-            model = zoo.build_model("bigru", data.vocab_size, cfg)
-        else:
-            iterations = int(name.split(", ")[1].split()[0])
-            model = CapsNetClassifier(dataclasses.replace(base, vocab_size=data.vocab_size,
-                                                          routing_iterations=iterations))
+        model = build()
         train, val, test = data.loaders(recipe.batch_size, seed=cfg.seed, bucket=recipe.bucket)
         history = fit(model, train, val, cfg, recipe, progress=False)
         trained[name] = {"test_accuracy": round(evaluate(model, test)["accuracy"], 4), "epochs": history.epochs,
