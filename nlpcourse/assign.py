@@ -49,9 +49,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     for ex in assignment["exercises"]:
-        scored = f"{ex['points']:g} points" if ex["points"] else "listed, not scored"
+        scored = f"{ex['points']:g} point{'' if ex['points'] == 1 else 's'}" if ex["points"] else "listed, not scored"
         hidden = ", hidden cases" if ex["hidden"] else ""
-        print(f"{ex['id']:10} {ex['kind']:10} {scored}{hidden}")
+        print(f"{ex['id']:16} {ex['kind']:10} {scored}{hidden}")
     print(f"student notebooks in {args.out}/, assignment file {args.assignment} (keep it from students)")
     if args.rehearsal:
         write_rehearsal(args.out, assignment, args.rehearsal, args.copies)
