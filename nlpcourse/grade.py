@@ -113,8 +113,9 @@ def main(argv: list[str] | None = None) -> int:
     problems = sum(bool(row["problems"]) for row in table)
     notebooks = sum(len(subs) for subs in students.values())
     print(f"{len(table)} students graded into {args.out} ({problems} with problems); feedback in {feedback}/")
-    print(f"{notebooks} notebooks in {seconds:.0f} s with --jobs {jobs}: {seconds / max(1, notebooks):.1f} s each, "
-          f"slowest {max((s.seconds for subs in students.values() for s in subs), default=0):.0f} s")
+    slowest = max((s.seconds for subs in students.values() for s in subs), default=0)
+    print(f"{notebooks} notebooks in {seconds:.0f} s with --jobs {jobs} ({seconds / max(1, notebooks):.1f} s a "
+          f"notebook; the slowest took {slowest:.0f} s)")
     return 0
 
 

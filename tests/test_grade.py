@@ -147,6 +147,7 @@ def graded(handout, tmp_path_factory):
         f"!touch {outside}/shell.txt",
         "hog = b'x' * (8 * 2**30)",
         "import sys; sys.exit()",
+        "print(open('../job.json').read())",
     ])
     notebooks = {
         "reference": answered(folder),
@@ -270,6 +271,7 @@ def test_partial_credit_is_the_share_of_cases_passed(graded):
 @pytest.mark.parametrize("student, problem", [
     ("looping", "timed out after 4 s"),
     ("mischief", "raised SystemExit"),
+    ("mischief", "reading the grader's file '../job.json'"),
     ("killed", "kernel died"),
     ("mischief", "writing '{outside}/keep.txt' [(]outside the submission's folder[)]"),
     ("mischief", "writing 'cache/imdb/train.npz' [(]outside the submission's folder[)]"),
@@ -326,8 +328,9 @@ def test_a_hung_job_is_killed_with_its_kernel(handout, tmp_path):
     (job / "work").mkdir(parents=True)
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import time\nwhile True:\n    time.sleep(1)")])
     nbformat.write(nb, job / "work" / "notebook.ipynb")
-    (job / "job.json").write_text(json.dumps({"grading_cell": "pass", "cell_timeout": 600, "notebook_timeout": 600,
-                                              "grading_timeout": 60, "memory_bytes": 0, "threads": 1}))
+    (job / "job.json").write_text(json.dumps({"grading_cell": "pass", "grades_file": "g.json", "cell_timeout": 600,
+                                              "notebook_timeout": 600, "grading_timeout": 60, "memory_bytes": 0,
+                                              "threads": 1}))
     started = time.monotonic()
     report, problem = run_job(job, Limits(notebook_s=4, grading_s=0, startup_s=2))
     assert report is None and problem.startswith("timeout") and time.monotonic() - started < 15
@@ -346,3 +349,35 @@ def test_grade_refuses_a_missing_folder_or_assignment(tmp_path, capsys):
         main([str(tmp_path), "--assignment", str(tmp_path / "a.json")])
     assert "not an assignment file" in capsys.readouterr().err
 
+
+
+def test_a_two_chapter_assignment_sorts_each_notebook_to_its_chapter(tmp_path):
+    from nlpcourse.site.assignment import write_assignment
+    from nlpcourse.site.grader import Submission, read_submission
+    (tmp_path / "01_tiny.md").write_text(TINY_CHAPTER)
+    fifth = TINY_CHAPTER.split("**Exercise 2**")[0] + (
+        "**Exercise 3** (code). Count.\n\n```{code-cell} ipython3\n:tags: [solution]\n\n"
+        "def lstm_parameters(input_size, hidden_size, bidirectional=False):\n    # BEGIN SOLUTION\n"
+        "    return 4 * (hidden_size * (input_size + hidden_size) + 2 * hidden_size) * (1 + bidirectional)\n"
+        "    # END SOLUTION\n```\n\n```{code-cell} ipython3\ncheck(\"ch05.ex3\", lstm_parameters)\n```\n")
+    (tmp_path / "05_tiny.md").write_text(fifth)
+    assignment = write_assignment([tmp_path / "01_tiny.md", tmp_path / "05_tiny.md"], tmp_path / "handout",
+                                  tmp_path / "a.json")
+    assert {e["id"]: e["chapter"] for e in assignment["exercises"] if e["kind"] == "code"} == {
+        "ch01.ex2": "01_tiny", "ch01.ex3": "01_tiny", "ch05.ex3": "05_tiny"}
+    write_rehearsal(tmp_path / "handout", assignment, tmp_path / "ada")
+    for chapter in ("01_tiny", "05_tiny"):
+        nb = nbformat.read(tmp_path / "ada" / f"{chapter}-reference-1.ipynb", as_version=4)
+        del nb.metadata["nlpcourse"]                        # found by its cells' markers alone
+        nbformat.write(nb, tmp_path / f"{chapter}.ipynb")
+        sub = Submission("ada", tmp_path / f"{chapter}.ipynb")
+        assert read_submission(sub, assignment) is not None and sub.chapter == chapter and not sub.problems
+
+
+def test_a_terminal_shows_a_progress_bar(handout, tmp_path, capsys):
+    from nlpcourse.grade import grade_all
+    from nlpcourse.site.grader import Limits
+    (tmp_path / "notes.txt").write_text("no notebook")
+    students = grade_all(tmp_path, handout[1], Limits(), jobs=2, progress=True)
+    assert students["notes"][0].problems == ["not a notebook: notes.txt"]
+    assert "grading: 100%" in capsys.readouterr().err

@@ -17,6 +17,7 @@ import dataclasses
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import subprocess
@@ -136,12 +137,15 @@ def read_submission(sub: Submission, assignment: dict):
     return nb
 
 
-def grading_cell(assignment: dict, chapter: str, limits: Limits) -> str:
-    """The cell the sandbox appends: grades every scored coding exercise of the chapter in the kernel."""
+def grading_cell(assignment: dict, chapter: str, limits: Limits, grades_file: str) -> str:
+    """The cell the sandbox appends: grades every scored coding exercise of the chapter in the kernel.
+
+    Its results go to ``grades_file``, a name drawn for this run, which the notebook's own cells cannot know
+    (the guard keeps them from reading the job's files): a file they wrote in advance is never read."""
     specs = [{"id": e["id"], "answer": e["answer"], "reference": e["reference"] if e["hidden"] else None}
              for e in assignment["exercises"] if e["chapter"] == chapter and e["kind"] == "code" and e["points"]]
     return ("from nlpcourse.exercises.grading import write_results as _nlpcourse_write_results\n"
-            f"_nlpcourse_write_results('grades.json', {specs!r}, globals(), seed={assignment['seed']!r}, "
+            f"_nlpcourse_write_results({grades_file!r}, {specs!r}, globals(), seed={assignment['seed']!r}, "
             f"time_limit_s={limits.grading_s / max(1, len(specs)):.0f})\n")
 
 
@@ -180,8 +184,10 @@ def execute_submission(sub: Submission, nb, assignment: dict, limits: Limits, wo
     job = Path(tempfile.mkdtemp(prefix=re.sub(r"\W+", "_", sub.student)[:40] + "-", dir=work))
     (job / "work").mkdir()
     nbformat.write(nb, job / "work" / "notebook.ipynb")
+    grades_file = f"grades-{secrets.token_hex(8)}.json"
     (job / "job.json").write_text(json.dumps({
-        "grading_cell": grading_cell(assignment, sub.chapter, limits), "cell_timeout": limits.cell_s,
+        "grading_cell": grading_cell(assignment, sub.chapter, limits, grades_file), "grades_file": grades_file,
+        "cell_timeout": limits.cell_s,
         "notebook_timeout": limits.notebook_s, "grading_timeout": limits.grading_s,
         "memory_bytes": int(limits.memory_gb * 2**30), "threads": limits.threads,
         "shared_cache": limits.shared_cache}))
@@ -195,8 +201,8 @@ def execute_submission(sub: Submission, nb, assignment: dict, limits: Limits, wo
         for key in ("stopped", "failure", "grading_error"):
             if report.get(key):
                 sub.problems.append(f"{key}: {report[key]}")
-    grades = job / "work" / "grades.json"
-    results = json.loads(grades.read_text()) if grades.is_file() else []
+    grades = job / "work" / grades_file
+    results = json.loads(grades.read_text()) if grades.is_file() and not grades.is_symlink() else []
     for result in results:
         sub.results[result["id"]] = result
     if not os.environ.get("NLPCOURSE_GRADE_KEEP"):

@@ -13,8 +13,9 @@ The kernel's interpreter loads :data:`GUARD` as ``sitecustomize`` (from ``JOB/gu
 (``RLIMIT_AS``: the address space, which every allocation counts against, so a runaway cell gets a
 ``MemoryError`` or dies alone instead of the grading machine swapping) and installs an audit hook
 (PEP 578) that refuses network connections other than to this machine, writes, deletions and
-renames outside ``JOB/work`` (``/dev/null`` and ``/dev/shm`` excepted), other programs than Python,
-and signals to other processes. An audit hook is a guard against coursework mistakes and casual
+renames outside ``JOB/work`` (``/dev/null`` and ``/dev/shm`` excepted), reading the grader's own files
+in ``JOB`` (the job spec names the file the grading cell writes), other programs than Python, and
+signals to other processes. An audit hook is a guard against coursework mistakes and casual
 mischief, not a security boundary: code that loads a C library (``ctypes``) goes around it. Grade
 work from people you would not let run code on the machine in a container or a virtual machine.
 """
@@ -35,6 +36,8 @@ import sys
 def _install():
     import resource
     root = os.path.realpath(os.environ["NLPCOURSE_SANDBOX_ROOT"])
+    job = os.path.dirname(root)                       # the grader's files: the job spec, the reports
+    guard = os.path.dirname(os.path.realpath(__file__))
     limit = int(os.environ.get("NLPCOURSE_SANDBOX_MEMORY", "0"))
     if limit:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
@@ -50,6 +53,15 @@ def _install():
         real = os.path.realpath(os.fsdecode(path))
         return any(real == a or real.startswith(a + os.sep) for a in allowed)
 
+    def within(real, folder):
+        return real == folder or real.startswith(folder + os.sep)
+
+    def hidden(path):
+        if isinstance(path, int):
+            return False
+        real = os.path.realpath(os.fsdecode(path))
+        return within(real, job) and not within(real, root) and not within(real, guard)
+
     def refuse(what):
         raise PermissionError(f"grading sandbox: {what} is not allowed")
 
@@ -63,6 +75,8 @@ def _install():
                 writing = any(c in mode for c in "wax+") if isinstance(mode, str) else bool(flags & write_flags)
                 if writing and path is not None and not inside(path):
                     refuse(f"writing {path!r} (outside the submission's folder)")
+                if path is not None and hidden(path):
+                    refuse(f"reading the grader's file {path!r}")
             elif event in ("os.remove", "os.rmdir", "os.mkdir", "os.truncate", "os.chmod", "os.chown",
                            "os.utime", "shutil.rmtree"):
                 if args and not inside(args[0]):
@@ -71,6 +85,9 @@ def _install():
                 for path in (args[:2] if event == "os.rename" else args[1:2]):   # a copy's source is only read
                     if isinstance(path, (str, bytes, os.PathLike)) and not inside(path):
                         refuse(f"{event} with {path!r} (outside the submission's folder)")
+            elif event == "sqlite3.connect" and args[0] not in (":memory:", "", b":memory:") \
+                    and not str(args[0]).startswith("file:") and not inside(args[0]):
+                refuse(f"writing the database {args[0]!r} (outside the submission's folder)")
             elif event in ("socket.connect", "socket.sendto"):
                 address = args[1]
                 host = address[0] if isinstance(address, tuple) else address
@@ -104,9 +121,17 @@ def write_guard(folder: Path) -> None:
     (folder / "sitecustomize.py").write_text(GUARD)
 
 
+_PASSED_ON = {"PATH", "LANG", "LANGUAGE", "TZ", "TERM", "SYSTEMROOT"}
+
+
 def kernel_env(job: Path, root: Path, memory_bytes: int, threads: int) -> dict[str, str]:
-    """The kernel's environment: every writable place inside ``root``, the quick profile, lenient checks."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("NLPCOURSE_", "JPY_", "PYTEST_"))}
+    """The kernel's environment: every writable place inside ``root``, the quick profile, lenient checks.
+
+    Built from scratch, not copied: of the grader's variables only the locale and ``PATH`` pass, so a
+    notebook reads no token or setting of whoever grades (and no ``NLPCOURSE_STRICT_CHECKS``)."""
+    from nlpcourse.notebook import OPENMP_SETTINGS
+    env = {k: v for k, v in os.environ.items() if k in _PASSED_ON or k.startswith("LC_")}
+    env.update(OPENMP_SETTINGS)
     for name in ("home", "cache", "tmp", "runtime", "mpl"):
         (root / name).mkdir(exist_ok=True)
     pythonpath = [str(job / "guard")] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
@@ -182,7 +207,7 @@ def _run_cells(nb, skip: set[int], root: Path, job: Path, spec: dict, deadline: 
                 return index
             error = _error_of(cell)
             if grading:
-                report["graded"] = (root / "grades.json").is_file()
+                report["graded"] = (root / spec["grades_file"]).is_file()
                 if error:
                     report["grading_error"] = error
             elif error:
