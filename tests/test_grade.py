@@ -228,6 +228,24 @@ def test_real_chapters_exercises_are_found_and_all_have_hidden_cases(chapter, co
     assert all(has_hidden_cases(exercise) for exercise in coding)
 
 
+@pytest.mark.parametrize("chapter", ["01_text_tfidf", "05_rnn"])
+def test_the_chapters_reference_solutions_pass_visible_and_hidden_cases(chapter, tmp_path):
+    """What the grading cell does in a kernel, here in-process: the solutions as the assignment file keeps them."""
+    from nlpcourse.exercises.grading import write_results
+    assignment, _ = build_assignment([ROOT / "notebooks" / f"{chapter}.md"], seed=5)
+    specs = [{"id": e["id"], "answer": e["answer"], "reference": e["reference"]}
+             for e in assignment["exercises"] if e["kind"] == "code"]
+    namespace = {"np": np}
+    for spec in specs:
+        exec(spec["reference"], namespace)
+    write_results(str(tmp_path / "grades.json"), specs, namespace, seed=5)
+    results = json.loads((tmp_path / "grades.json").read_text())
+    assert [r["id"] for r in results] == [s["id"] for s in specs]
+    for result in results:
+        assert result["found"] and len(result["hidden"]) >= 3, result["id"]
+        assert all(c["passed"] for c in result["visible"] + result["hidden"]), result
+
+
 # hidden cases: no kernel ------------------------------------------------------------------------------------
 def test_hidden_cases_fail_an_answer_that_hard_codes_the_visible_ones():
     namespace = {"np": np}
@@ -381,3 +399,37 @@ def test_a_terminal_shows_a_progress_bar(handout, tmp_path, capsys):
     students = grade_all(tmp_path, handout[1], Limits(), jobs=2, progress=True)
     assert students["notes"][0].problems == ["not a notebook: notes.txt"]
     assert "grading: 100%" in capsys.readouterr().err
+
+
+def test_a_notebook_as_colab_saves_it_is_read(handout, tmp_path):
+    """Colab writes nbformat 4.0 with sources as lists of lines, its own metadata and cell ids, and outputs."""
+    from nlpcourse.site.grader import Submission, read_submission
+    folder, assignment = handout
+    nb = json.loads((folder / "rehearsal" / "reference-1.ipynb").read_text())
+    nb["nbformat_minor"] = 0
+    nb["metadata"] = {"colab": {"provenance": []}, "kernelspec": {"name": "python3", "display_name": "Python 3"},
+                      "accelerator": "GPU"}                     # Colab keeps cell metadata, not always the notebook's
+    for number, cell in enumerate(nb["cells"]):
+        cell.pop("id", None)
+        cell["metadata"]["id"] = f"colab{number}"
+        assert isinstance(cell["source"], list)                 # as nbformat and Colab write them
+        if cell["cell_type"] == "code":
+            cell["outputs"] = [{"output_type": "stream", "name": "stdout", "text": ["ran on Colab\n"]}]
+            cell["execution_count"] = number
+    (tmp_path / "ada.ipynb").write_text(json.dumps(nb))
+    sub = Submission("ada", tmp_path / "ada.ipynb")
+    run = read_submission(sub, assignment)
+    assert run is not None and sub.chapter == "01_tiny" and sub.problems == [] and "ch01.ex1" in sub.written
+    assert all(not c.get("outputs") for c in run.cells if c.cell_type == "code")
+
+
+def test_exercise_cells_are_found_by_name_when_an_editor_drops_their_markers(handout, tmp_path):
+    from nlpcourse.site.grader import Submission, read_submission
+    folder, assignment = handout
+    nb = answered(folder)
+    for cell in nb.cells:
+        cell.metadata.pop("nlpcourse", None)
+    nb.metadata.pop("nlpcourse", None)
+    nbformat.write(nb, tmp_path / "ada.ipynb")
+    sub = Submission("ada", tmp_path / "ada.ipynb")
+    assert read_submission(sub, assignment) is not None and sub.problems == []
