@@ -5,6 +5,13 @@ with :func:`exercise`. ``check`` prints one line per case and returns a
 :class:`CheckResult`, which is true when every case passed. With
 ``NLPCOURSE_STRICT_CHECKS=1`` (set by the test suite) a failed check raises
 :class:`ExerciseFailed`, so the reference solutions in the chapters stay correct.
+
+The cases of ``check`` are visible: a student can read their inputs and expected answers in
+the installed package. For grading, an exercise may also declare *hidden cases* with
+:func:`hidden_cases`: a function that draws inputs from a random generator. The grader
+(``python -m nlpcourse.grade``) draws them with a seed kept in the instructor's assignment
+file and compares the student's output with the chapter's reference solution on the same
+inputs (:func:`check_hidden`), so hard-coding the visible answers does not pass.
 """
 from __future__ import annotations
 
@@ -102,25 +109,112 @@ def check(exercise_id: str, answer: Any, *, quiet: bool = False) -> CheckResult:
         known = ", ".join(available())
         raise KeyError(f"no exercise {exercise_id!r}; known exercises: {known}")
     ex = _REGISTRY[exercise_id]
-    cases: list[Case] = []
-    try:
-        for case in ex.checker(answer):
-            cases.append(case)
-    except NotImplementedError:
-        cases.append(Case("your answer", False, "not implemented yet: replace the "
-                          "`raise NotImplementedError` line with your code"))
-    except Exception as err:  # the student's code raised: show where, not our internals
-        tb = traceback.extract_tb(err.__traceback__)
-        theirs = [f for f in tb if "nlpcourse/exercises" not in f.filename.replace("\\", "/")]
-        where = f" (line {theirs[-1].lineno}: {theirs[-1].line})" if theirs else ""
-        cases.append(Case(f"case {len(cases) + 1}", False,
-                          f"your code raised {type(err).__name__}: {err}{where}"))
-    result = CheckResult(exercise_id, tuple(cases))
+    result = CheckResult(exercise_id, _run_cases(ex.checker(answer)))
     if not quiet:
         print(result.report())
     if not result.passed and os.environ.get(STRICT_ENV) == "1":
         raise ExerciseFailed(result.report())
     return result
+
+
+def _run_cases(cases: Iterator[Case]) -> tuple[Case, ...]:
+    """Every case a checker yields; a student's exception ends the run as one failed case."""
+    done: list[Case] = []
+    try:
+        for case in cases:
+            done.append(case)
+    except NotImplementedError:
+        done.append(Case("your answer", False, "not implemented yet: replace the "
+                         "`raise NotImplementedError` line with your code"))
+    except Exception as err:  # the student's code raised: show where, not our internals
+        tb = traceback.extract_tb(err.__traceback__)
+        theirs = [f for f in tb if "nlpcourse/exercises" not in f.filename.replace("\\", "/")]
+        where = f" (line {theirs[-1].lineno}: {theirs[-1].line})" if theirs else ""
+        done.append(Case(f"case {len(done) + 1}", False,
+                         f"your code raised {type(err).__name__}: {err}{where}"))
+    return tuple(done)
+
+
+# hidden cases for grading ---------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class HiddenCases:
+    """How to draw an exercise's hidden cases: ``draw(rng)`` yields ``(description, args)`` pairs."""
+
+    exercise: str
+    draw: Callable[[np.random.Generator], Iterator[tuple[str, tuple]]]
+    hint: str = ""
+
+
+_HIDDEN: dict[str, HiddenCases] = {}
+
+
+def hidden_cases(exercise_id: str, hint: str = "") -> Callable:
+    """Register how to draw hidden inputs for an exercise (grading, chapter 1).
+
+    The decorated function takes a ``numpy.random.Generator`` and yields ``(description, args)``:
+    the answer is called as ``answer(*args)`` and must equal the reference solution's output on
+    the same arguments (arrays to 1e-8, anything else with ``==``). The inputs are drawn, not
+    listed, because a listed case is readable in the installed package; the seed that draws
+    them lives only in the instructor's assignment file.
+    """
+    def register(draw: Callable) -> Callable:
+        if exercise_id in _HIDDEN:
+            raise ValueError(f"hidden cases of {exercise_id!r} are registered twice")
+        _HIDDEN[exercise_id] = HiddenCases(exercise_id, draw, hint)
+        return draw
+    return register
+
+
+def has_hidden_cases(exercise_id: str) -> bool:
+    """Whether the exercise declares hidden cases (see :func:`hidden_cases`)."""
+    _load_chapter(exercise_id)
+    return exercise_id in _HIDDEN
+
+
+def compare_outputs(description: str, got: Any, expected: Any, hint: str = "") -> Case:
+    """A :class:`Case` for any output: arrays (numpy, sparse, torch) compared with
+    :func:`compare_arrays`, everything else with :func:`compare_values`."""
+    if hasattr(expected, "toarray"):
+        expected = expected.toarray()
+        got = got.toarray() if hasattr(got, "toarray") else got
+    if isinstance(expected, np.ndarray) or type(expected).__module__.startswith("torch"):
+        return compare_arrays(description, got, np.asarray(expected, dtype=float), hint)
+    if isinstance(got, tuple) and isinstance(expected, list):
+        got = list(got)
+    return compare_values(description, got, expected, hint)
+
+
+def exercise_seed(seed: int, exercise_id: str) -> np.random.Generator:
+    """The generator that draws one exercise's hidden cases: one seed per assignment, one stream per exercise."""
+    import zlib
+    return np.random.default_rng([seed, zlib.crc32(exercise_id.encode())])
+
+
+def check_hidden(exercise_id: str, answer: Any, reference: Callable, seed: int) -> CheckResult:
+    """Compare ``answer`` with ``reference`` on the exercise's hidden inputs drawn with ``seed`` (grading).
+
+    Each input is deep-copied for each call, so neither function sees the other's changes.
+    An exercise without hidden cases gives a result with no cases.
+    """
+    import copy
+    _load_chapter(exercise_id)
+    hidden = _HIDDEN.get(exercise_id)
+    if hidden is None:
+        return CheckResult(exercise_id, ())
+
+    def one_case(number: int, description: str, args: tuple) -> Iterator[Case]:
+        expected = reference(*copy.deepcopy(args))
+        got = answer(*copy.deepcopy(args))
+        yield compare_outputs(f"hidden case {number}: {description}", got, expected, hidden.hint)
+
+    cases: list[Case] = []
+    for number, (description, args) in enumerate(hidden.draw(exercise_seed(seed, exercise_id)), 1):
+        # each case on its own: an answer that raises on one input still scores on the others
+        case, = _run_cases(one_case(number, description, args))
+        if not case.passed and (case.description.startswith("case ") or case.description == "your answer"):
+            case = Case(f"hidden case {number}: {description}", False, case.feedback)
+        cases.append(case)
+    return CheckResult(exercise_id, tuple(cases))
 
 
 # helpers for checkers -------------------------------------------------------------------------
@@ -148,5 +242,6 @@ def compare_values(description: str, got: Any, expected: Any, hint: str = "") ->
     return Case(description, False, f"expected {expected!r}, got {got!r}. {hint}".strip())
 
 
-__all__ = ["Case", "CheckResult", "ExerciseFailed", "available", "check", "compare_arrays",
-           "compare_values", "exercise"]
+__all__ = ["Case", "CheckResult", "ExerciseFailed", "HiddenCases", "available", "check", "check_hidden",
+           "compare_arrays", "compare_outputs", "compare_values", "exercise", "exercise_seed",
+           "has_hidden_cases", "hidden_cases"]

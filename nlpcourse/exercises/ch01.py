@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from nlpcourse.exercises import compare_arrays, compare_values, exercise
+from nlpcourse.exercises import compare_arrays, compare_values, exercise, hidden_cases
 
 
 @exercise("ch01.ex2", "smoothed inverse document frequency")
@@ -51,3 +51,34 @@ def _log_count_ratio(log_count_ratio):
         got = log_count_ratio(X.copy(), y.copy(), alpha)
         yield compare_arrays(f"{n_docs} documents, {n_terms} terms, alpha={alpha}", got, expected,
                              hint="binarize X first (counts > 0 become 1), then smooth with alpha")
+
+
+# hidden cases for grading: inputs drawn with the assignment's seed, answers from the chapter's solution
+@hidden_cases("ch01.ex2", hint="smooth: add 1 to n_docs and to df, take the natural log, add 1")
+def _smooth_idf_inputs(rng):
+    for _ in range(4):
+        n_docs = int(rng.integers(1, 500))
+        df = rng.integers(0, n_docs + 1, size=int(rng.integers(1, 9)))
+        yield f"df={df.tolist()}, n_docs={n_docs}", (df, n_docs)
+
+
+_WORDS = ["the", "plot", "was", "not", "good", "great", "acting", "movie", "bad", "a", "film", "so"]
+
+
+@hidden_cases("ch01.ex3", hint="n-grams in order, joined by single spaces; none when the list is shorter than n")
+def _ngram_inputs(rng):
+    for length, n in [(int(rng.integers(4, 10)), 2), (int(rng.integers(3, 8)), 3), (int(rng.integers(0, 3)), 3),
+                      (int(rng.integers(1, 6)), 1)]:
+        tokens = [str(w) for w in rng.choice(_WORDS, size=length)]
+        yield f"ngrams({tokens}, {n})", (tokens, n)
+
+
+@hidden_cases("ch01.ex4", hint="binarize X first (counts > 0 become 1), then smooth with alpha")
+def _log_count_ratio_inputs(rng):
+    for _ in range(3):
+        n_docs, n_terms = int(rng.integers(4, 30)), int(rng.integers(2, 12))
+        alpha = float(rng.choice([0.25, 0.5, 1.0, 2.0]))
+        X = sp.random(n_docs, n_terms, density=0.4, format="csr", random_state=rng,
+                      data_rvs=lambda k: rng.integers(1, 5, size=k)).astype(float)
+        y = rng.permutation(np.arange(n_docs) % 2)
+        yield f"{n_docs} documents, {n_terms} terms, alpha={alpha}", (X, y, alpha)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nlpcourse.exercises import compare_arrays, compare_values, exercise
+from nlpcourse.exercises import compare_arrays, compare_values, exercise, hidden_cases
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -46,3 +46,22 @@ def _lstm_parameters(lstm_parameters):
             hint += "; a bidirectional layer has two independent LSTMs"
         yield compare_values(f"input_size={inputs}, hidden_size={hidden}, bidirectional={bidirectional}", got,
                              expected, hint)
+
+
+# hidden cases for grading: inputs drawn with the assignment's seed, answers from the chapter's solution
+@hidden_cases("ch05.ex2", hint="the reset gate multiplies W_hn h + b_hn; h' = (1 - z) * n + z * h")
+def _gru_step_inputs(rng):
+    for _ in range(3):
+        batch, inputs, hidden = (int(v) for v in rng.integers(1, 7, size=3))
+        x, h = rng.normal(size=(batch, inputs)), rng.normal(size=(batch, hidden))
+        weights = (rng.normal(size=(3 * hidden, inputs)), rng.normal(size=(3 * hidden, hidden)),
+                   rng.normal(size=3 * hidden), rng.normal(size=3 * hidden))
+        yield f"batch {batch}, {inputs} inputs, {hidden} hidden units", (x, h, *weights)
+
+
+@hidden_cases("ch05.ex3", hint="four gates, each with input weights, recurrent weights and two bias vectors")
+def _lstm_parameter_inputs(rng):
+    for bidirectional in (False, True, bool(rng.integers(0, 2))):
+        inputs, hidden = int(rng.integers(1, 400)), int(rng.integers(1, 400))
+        yield f"input_size={inputs}, hidden_size={hidden}, bidirectional={bidirectional}", \
+            (inputs, hidden, bidirectional)
