@@ -222,9 +222,13 @@ def test_freeze_encoder_leaves_the_head(minilm, bert_tok):
 
 def test_recipes():
     quick = finetune_recipe(CFG)
-    assert (quick.checkpoint, quick.max_length, quick.truncation) == ("minilm", 128, "head+tail")
+    assert (quick.checkpoint, quick.max_length, quick.truncation, quick.train_reviews) == \
+        ("minilm", 128, "head+tail", 1000)
     full = finetune_recipe(get_config("full"), "roberta-base")
-    assert (full.checkpoint, full.max_length, full.epochs) == ("roberta-base", 512, 2)
+    assert (full.checkpoint, full.max_length, full.epochs, full.train_reviews) == ("roberta-base", 512, 2, None)
+    for bad in (1, 2.5, "all"):
+        with pytest.raises(ValueError, match="train_reviews"):
+            quick.replace(train_reviews=bad)
     with pytest.raises(ValueError, match="truncation"):
         quick.replace(truncation="middle")
     with pytest.raises(ValueError, match="batch_size"):
@@ -236,6 +240,15 @@ def _tiny_setup(arch_tok, n=480):
     recipe = finetune_recipe(CFG).replace(max_length=48, batch_size=16, epochs=3, lr=3e-3)
     data = tokenize_imdb(model, arch_tok, synthetic_reviews(n, seed=1), synthetic_reviews(200, seed=2), recipe)
     return model, recipe, data
+
+
+def test_the_recipe_caps_the_training_reviews_before_validation_is_held_out(bert_tok):
+    model = tiny_model("bert", bert_tok, seed=0)
+    recipe = finetune_recipe(CFG).replace(max_length=16, train_reviews=100)
+    train = synthetic_reviews(300, seed=1)
+    data = tokenize_imdb(model, bert_tok, train, synthetic_reviews(20, seed=2), recipe)
+    assert data.sizes == {"n_train": 90, "n_val": 10, "n_test": 20}
+    assert sorted(data.val.y.tolist() + data.train.y.tolist()) == sorted(train.labels[:100].tolist())
 
 
 def test_finetune_with_fit_learns(bert_tok):

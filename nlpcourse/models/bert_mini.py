@@ -89,7 +89,7 @@ class BertConfig:
     def classifier_recipe(cfg: RunConfig) -> TrainRecipe:
         """Fine-tuning a classifier on labelled reviews, the same for a pretrained and a fresh encoder."""
         return cfg.choose(
-            quick=TrainRecipe(batch_size=32, epochs=5, lr=1e-3, weight_decay=0.01, schedule="linear", warmup=0.1,
+            quick=TrainRecipe(batch_size=32, epochs=3, lr=1e-3, weight_decay=0.01, schedule="linear", warmup=0.1,
                               patience=None),
             full=TrainRecipe(batch_size=32, epochs=2, lr=2e-4, weight_decay=0.01, schedule="linear", warmup=0.1,
                              patience=None))

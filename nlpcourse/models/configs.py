@@ -137,9 +137,10 @@ class RNNConfig:
 
     @staticmethod
     def recipe(cfg: RunConfig) -> TrainRecipe:
-        """Chapter 5's training, for every recurrent model: AdamW, length-bucketed batches, early stopping."""
+        """Chapter 5's training, for every recurrent model: AdamW, length-bucketed batches, early stopping
+        (quick: at the first epoch whose validation loss is no better, keeping the best epoch's weights)."""
         return cfg.choose(quick=TrainRecipe(batch_size=32, epochs=6, lr=3e-3, max_len=200, max_vocab=10_000,
-                                            truncating="pre", bucket=True, patience=2),
+                                            truncating="pre", bucket=True, patience=1),
                           full=TrainRecipe(batch_size=64, epochs=6, lr=2e-3, max_len=400, max_vocab=30_000,
                                            truncating="pre", weight_decay=0.01, schedule="linear", bucket=True,
                                            patience=2))
@@ -233,10 +234,11 @@ class TransformerConfig:
 
     @staticmethod
     def recipe(cfg: RunConfig) -> TrainRecipe:
-        """Chapter 7's training of the Transformers: AdamW with warm-up and linear decay, bucketed batches."""
+        """Chapter 7's training of the Transformers: AdamW with warm-up and linear decay, bucketed batches, early
+        stopping (quick: at the first epoch whose validation loss is no better, as chapter 5's recipe)."""
         return cfg.choose(quick=TrainRecipe(batch_size=32, epochs=6, lr=1e-3, max_len=200, max_vocab=10_000,
                                             truncating="pre", warmup=0.1, schedule="linear", bucket=True,
-                                            patience=2),
+                                            patience=1),
                           full=TrainRecipe(batch_size=64, epochs=6, lr=5e-4, max_len=400, max_vocab=30_000,
                                            truncating="pre", weight_decay=0.01, warmup=0.1, schedule="linear",
                                            bucket=True, patience=2))
