@@ -19,7 +19,7 @@ import pytest
 
 from nlpcourse.data.download import absolute_data_env
 from nlpcourse.notebook import OPENMP_SETTINGS
-from nlpcourse.utils import keep_freed_memory
+from nlpcourse.utils import keep_freed_memory, use_free_cores
 
 ROOT = Path(__file__).parent
 CELL_TIMEOUT_S = 300
@@ -34,6 +34,7 @@ os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
 for _name, _value in OPENMP_SETTINGS.items():   # the chapters' thread settings, for the tests' own torch too
     os.environ.setdefault(_name, _value)
 keep_freed_memory()                              # as the chapters' first cell does
+use_free_cores()                                 # as the chapters' first cell does
 
 # pages of the site that execute code, like chapters
 BOOK_PAGES = {ROOT / "book" / "leaderboard.md", ROOT / "book" / "status.md"}

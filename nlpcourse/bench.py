@@ -30,7 +30,7 @@ import platform
 import sys
 from pathlib import Path
 
-from nlpcourse.utils import keep_freed_memory
+from nlpcourse.utils import keep_freed_memory, use_free_cores
 
 BENCHMARKS = {
     "imdb": "every IMDB model of the course, as its chapter trains it: leaderboard rows",
@@ -49,7 +49,9 @@ BENCHMARKS = {
 def environment() -> dict:
     import numpy
     import sklearn
+    import torch
     return {"python": platform.python_version(), "machine": platform.machine(), "cpus": os.cpu_count(),
+            "torch_threads": torch.get_num_threads(),
             "processor": platform.processor(), "numpy": numpy.__version__, "sklearn": sklearn.__version__,
             "date": dt.datetime.now().isoformat(timespec="seconds")}
 
@@ -66,6 +68,9 @@ def main(argv: list[str] | None = None) -> int:
         one.set_defaults(run=module.run)
     args = parser.parse_args(argv)
     keep_freed_memory()
+    threads, why = use_free_cores()
+    if why != "every core is free":
+        print(f"PyTorch uses {threads} thread{'s' * (threads > 1)} ({why})", file=sys.stderr)
     report = args.run(args) | {"environment": environment()}
     if getattr(args, "out", None):
         args.out.parent.mkdir(parents=True, exist_ok=True)

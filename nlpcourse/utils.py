@@ -165,3 +165,54 @@ def keep_freed_memory() -> bool:
         return all(libc.mallopt(option, value) == 1 for option, value in _ALLOCATOR.values())
     except (OSError, AttributeError):      # not glibc (e.g. musl): its allocator has no such options
         return False
+
+
+THREADS_ENV = "NLPCOURSE_THREADS"
+
+
+def idle_cores(window: float = 0.3) -> float | None:
+    """How many of this process's cores nothing used over the last ``window`` seconds (Linux ``/proc/stat``);
+    ``None`` where that cannot be read."""
+    def sample() -> tuple[int, int]:
+        with open("/proc/stat") as f:
+            ticks = [int(v) for v in f.readline().split()[1:9]]   # user nice system idle iowait irq softirq steal
+        return ticks[3] + ticks[4], sum(ticks)
+    try:
+        cores = len(os.sched_getaffinity(0))
+        (idle0, total0), _ = sample(), time.sleep(window)
+        idle1, total1 = sample()
+    except (OSError, AttributeError, ValueError, IndexError):
+        return None
+    if total1 <= total0:
+        return None
+    return min(cores, (idle1 - idle0) / (total1 - total0) * (os.cpu_count() or cores))
+
+
+def use_free_cores() -> tuple[int, str]:
+    """Give PyTorch one thread per core that is free now: ``(threads, why)``.
+
+    PyTorch's CPU operators split their work across threads that wait for each other at the end of
+    every operator. When another program keeps one of two cores busy, the thread that shares a core
+    with it is often not running, and the other waits: a training step of chapter 5's BiLSTM took about
+    5 times as long with two threads as with one beside a busy loop on a 2-core machine, while on the
+    idle machine two threads trained it about 1.4 times faster than one. So the chapters (``setup``), the
+    benchmarks and the tests count the idle cores over a moment when they start and use as many
+    threads (never more than PyTorch's default). A run on 1 thread and one on 2 threads can end with
+    slightly different figures (the sums are split differently); ``NLPCOURSE_THREADS=N`` pins the count.
+    """
+    import torch
+    default = torch.get_num_threads()
+    pinned = os.environ.get(THREADS_ENV)
+    if pinned:
+        threads = check_int(THREADS_ENV, int(pinned) if pinned.strip().isdigit() else pinned, minimum=1,
+                            hint="the number of threads PyTorch may use, e.g. NLPCOURSE_THREADS=2")
+        why = f"{THREADS_ENV}={threads}"
+    else:
+        idle = idle_cores()
+        threads = default if idle is None else max(1, min(default, int(idle + 0.5)))
+        why = "every core is free" if threads == default else \
+            f"{default - threads} of {default} cores busy with other work"
+    if threads != torch.get_num_threads():
+        torch.set_num_threads(threads)
+        os.environ.setdefault("TF_NUM_INTRAOP_THREADS", str(threads))   # read when TensorFlow starts, if later
+    return threads, why

@@ -121,3 +121,44 @@ def test_freed_memory_is_kept_for_the_next_allocation_on_glibc(monkeypatch):
     assert keep_freed_memory() is glibc
     monkeypatch.setattr(sys, "platform", "darwin")          # elsewhere it changes nothing and says so
     assert keep_freed_memory() is False
+
+
+def test_idle_cores_sees_a_busy_process():
+    import os
+    import subprocess
+    import sys
+    from nlpcourse.utils import idle_cores
+    if not os.path.exists("/proc/stat"):
+        assert idle_cores() is None
+        return
+    cores = len(os.sched_getaffinity(0))
+    assert 0 <= idle_cores(0.1) <= cores
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.3)
+        assert idle_cores(0.3) <= cores - 0.5
+    finally:
+        busy.kill()
+        busy.wait()
+
+
+def test_use_free_cores_takes_one_thread_per_idle_core_and_can_be_pinned(monkeypatch):
+    import torch
+    from nlpcourse import utils
+    before = torch.get_num_threads()
+    try:
+        monkeypatch.setattr(utils, "idle_cores", lambda window=0.3: 1.1)
+        monkeypatch.delenv(utils.THREADS_ENV, raising=False)
+        threads, why = utils.use_free_cores()
+        assert threads == torch.get_num_threads() == 1
+        assert why == "every core is free" if before == 1 else "busy with other work" in why
+        monkeypatch.setattr(utils, "idle_cores", lambda window=0.3: None)      # unknown: keep the count
+        assert utils.use_free_cores() == (1, "every core is free")
+        monkeypatch.setenv(utils.THREADS_ENV, "1")
+        assert utils.use_free_cores() == (1, "NLPCOURSE_THREADS=1")
+        for bad in ("0", "two", "-1"):
+            monkeypatch.setenv(utils.THREADS_ENV, bad)
+            with pytest.raises(ValueError, match="NLPCOURSE_THREADS"):
+                utils.use_free_cores()
+    finally:
+        torch.set_num_threads(before)
