@@ -30,7 +30,7 @@ import platform
 import sys
 from pathlib import Path
 
-from nlpcourse.utils import keep_freed_memory, use_free_cores
+from nlpcourse.utils import keep_freed_memory, threads_notice, use_free_cores
 
 BENCHMARKS = {
     "imdb": "every IMDB model of the course, as its chapter trains it: leaderboard rows",
@@ -68,9 +68,9 @@ def main(argv: list[str] | None = None) -> int:
         one.set_defaults(run=module.run)
     args = parser.parse_args(argv)
     keep_freed_memory()
-    threads, why = use_free_cores()
-    if why != "every core is free":
-        print(f"PyTorch uses {threads} thread{'s' * (threads > 1)} ({why})", file=sys.stderr)
+    notice = threads_notice(*use_free_cores())
+    if notice:
+        print(notice, file=sys.stderr)
     report = args.run(args) | {"environment": environment()}
     if getattr(args, "out", None):
         args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -7,7 +7,7 @@ import sys
 import warnings
 
 from nlpcourse.config import RunConfig, get_config, slow_profile_notice
-from nlpcourse.utils import describe_hardware, keep_freed_memory, set_seed, use_free_cores
+from nlpcourse.utils import describe_hardware, keep_freed_memory, set_seed, threads_notice, use_free_cores
 
 
 # Idle OpenMP threads spin briefly before they sleep: long-spinning threads of torch and numpy starve
@@ -74,8 +74,9 @@ def setup(seed: int | None = None, profile: str | None = None, chapter: int | No
         hide_library_progress_bars()
     where = "Colab" if in_colab() else platform.system()
     print(f"nlpcourse profile={cfg.profile} seed={cfg.seed} device={describe_hardware()} on {where}")
-    if why != "every core is free":
-        print(f"PyTorch uses {threads} thread{'s' * (threads > 1)} ({why})")
+    notice = threads_notice(threads, why)
+    if notice:
+        print(notice)
     notice = slow_profile_notice(cfg)
     if notice:
         print(notice)

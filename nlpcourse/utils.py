@@ -179,7 +179,8 @@ def idle_cores(window: float = 0.3) -> float | None:
         return ticks[3] + ticks[4], sum(ticks)
     try:
         cores = len(os.sched_getaffinity(0))
-        (idle0, total0), _ = sample(), time.sleep(window)
+        idle0, total0 = sample()
+        time.sleep(window)
         idle1, total1 = sample()
     except (OSError, AttributeError, ValueError, IndexError):
         return None
@@ -216,3 +217,10 @@ def use_free_cores() -> tuple[int, str]:
         torch.set_num_threads(threads)
         os.environ.setdefault("TF_NUM_INTRAOP_THREADS", str(threads))   # read when TensorFlow starts, if later
     return threads, why
+
+
+def threads_notice(threads: int, why: str) -> str | None:
+    """The line to print about :func:`use_free_cores`' choice, or ``None`` when every core is used."""
+    if why == "every core is free":
+        return None
+    return f"PyTorch uses {threads} thread{'s' * (threads > 1)} ({why})"
